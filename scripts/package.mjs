@@ -1,0 +1,24 @@
+// Builds and packages a linux-x64 .vsix with dist/ and only the sharp runtime for that target,
+// then prints its size and checks what went in.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const target = process.env.FT_VSIX_TARGET ?? 'linux-x64';
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+const out = path.join(root, `${pkg.name}-${target}-${pkg.version}.vsix`);
+const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+
+run('node', ['esbuild.js', '--production']);
+run(path.join(root, 'node_modules/.bin/vsce'), ['package', '--target', target, '--allow-missing-repository', '--skip-license', '-o', out]);
+const listing = run(path.join(root, 'node_modules/.bin/vsce'), ['ls', '--allow-missing-repository']).split('\n').filter(Boolean);
+for (const must of ['dist/extension.js', 'dist/worker.js', `node_modules/@img/sharp-${target}/package.json`]) {
+  if (!listing.includes(must)) throw new Error(`the .vsix lacks ${must}`);
+}
+const stray = listing.filter((f) => /^node_modules\/@img\/sharp-(?!libvips-)/.test(f) && !f.startsWith(`node_modules/@img/sharp-${target}/`));
+if (stray.length) throw new Error(`the .vsix carries other platforms' sharp: ${stray[0]}`);
+const mb = (fs.statSync(out).size / 1024 / 1024).toFixed(1);
+console.log(`packaged ${path.relative(root, out)}: ${mb} MB, ${listing.length} files`);
+console.log(out);

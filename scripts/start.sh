@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The main job: build and package the extension, install it into the cached code-server, open a
+# sample folder of photos, and print the local address. Ctrl+C stops everything it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/tools.sh
+npm run --silent package
+vsix="$(ls -t folder-thumbnails-linux-x64-*.vsix | head -1)"
+run="$(mktemp -d "${TMPDIR:-/tmp}/ft-start.XXXXXX")"
+node scripts/samplePhotos.mjs "$run/workspace/photos"
+exec node test/harness/serve.mjs "$vsix" "$run" "$run/workspace" "${PORT:-8080}"

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Every test tier, in order: unit (plain Node), extension host (code-server + Chromium), UI
+# (the packaged .vsix in code-server, driven by Chromium). `bash scripts/test.sh [unit|host|ui]`
+# runs one tier. Tools for the last two come from scripts/tools.sh (cached outside the clone).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tier="${1:-all}"
+logs="$(mktemp -d "${TMPDIR:-/tmp}/ft-test-logs.XXXXXX")"
+status=0
+
+run_tier() { # name, command...
+  local name="$1"; shift
+  echo "=== $name tests ==="
+  if "$@" 2>&1 | tee "$logs/$name.log"; then :; else status=1; echo "=== $name tests FAILED ==="; fi
+}
+
+if [ "$tier" = all ] || [ "$tier" = unit ]; then
+  run_tier unit npm run --silent test:unit
+fi
+if [ "$tier" != unit ]; then
+  echo "=== tools ==="
+  # shellcheck source=scripts/tools.sh
+  source scripts/tools.sh
+  npm run --silent build
+  npm run --silent compile-tests
+fi
+if [ "$tier" = all ] || [ "$tier" = host ]; then
+  run_tier host node test/runHost.mjs
+fi
+if [ "$tier" = all ] || [ "$tier" = ui ]; then
+  npm run --silent package
+  run_tier ui npx mocha --ui tdd --timeout 180000 'test/ui/*.test.mjs'
+fi
+
+# One closing line over every tier, from mocha's own "N passing / N failing" lines.
+passed=$(cat "$logs"/*.log | sed -n 's/^ *\([0-9][0-9]*\) passing.*/\1/p' | awk '{s+=$1} END {print s+0}')
+failed=$(cat "$logs"/*.log | sed -n 's/^ *\([0-9][0-9]*\) failing.*/\1/p' | awk '{s+=$1} END {print s+0}')
+if [ "$status" = 0 ] && [ "$passed" = 0 ]; then echo "no test ran"; status=1; fi
+echo "tests: $passed passed, $failed failed"
+exit "$status"

@@ -1,0 +1,122 @@
+import * as vscode from 'vscode';
+import { createThumbnailPool, runJob, type JobProgress, type JobSummary, type ThumbnailPool } from './core/engine';
+import type { ThumbnailSettings } from './core/settings';
+import type { Logger } from './core/log';
+import { Disposable } from './util/dispose';
+
+/** One folder being processed. */
+export interface RunningJob {
+  readonly folder: vscode.Uri;
+  readonly name: string;
+  readonly controller: AbortController;
+  progress: JobProgress;
+}
+
+export class FolderBusyError extends Error {
+  constructor(readonly job: RunningJob) {
+    super(`already generating thumbnails for ${job.folder.fsPath}`);
+    this.name = 'FolderBusyError';
+  }
+}
+
+const initialProgress: JobProgress = { found: 0, scanDone: false, done: 0, made: 0, skipped: 0, failed: 0, thumbnails: 0 };
+
+/**
+ * Runs jobs on one shared pool, created on the first job (activation starts no thread) and
+ * destroyed with the extension. Tracks what runs so the status bar and the cancel command can
+ * see it, and refuses the same folder twice at once.
+ */
+export class JobRunner extends Disposable {
+  private _pool: ThumbnailPool | undefined;
+  private readonly _jobs = new Map<string, RunningJob>();
+  private readonly _onDidChange = this._register(new vscode.EventEmitter<void>());
+  /** Fires when a job starts, ends, or (throttled by the caller's rate) progresses. */
+  readonly onDidChange = this._onDidChange.event;
+  private _changeQueued = false;
+
+  constructor(
+    private readonly _workerFile: string,
+    private readonly _logger: Logger,
+    private _maxWorkers: () => number,
+  ) {
+    super();
+    this._register({ dispose: () => { void this._pool?.destroy(); this._pool = undefined; } });
+  }
+
+  get jobs(): readonly RunningJob[] {
+    return [...this._jobs.values()];
+  }
+
+  get poolStarted(): boolean {
+    return this._pool !== undefined;
+  }
+
+  resize(size: number): void {
+    this._pool?.resize(size);
+  }
+
+  /** Runs one folder's job; rejects with FolderBusyError when that folder already runs. */
+  async run(folder: vscode.Uri, settings: ThumbnailSettings, force: boolean, signal: AbortSignal, onProgress: (p: JobProgress) => void): Promise<JobSummary> {
+    const key = folder.fsPath;
+    const existing = this._jobs.get(key);
+    if (existing) throw new FolderBusyError(existing);
+    const controller = new AbortController();
+    const abort = (): void => controller.abort(signal.reason);
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
+    const job: RunningJob = { folder, name: folderName(folder), controller, progress: initialProgress };
+    this._jobs.set(key, job);
+    this._changed();
+    try {
+      this._pool ??= this._createPool();
+      return await runJob(this._pool, {
+        folder: key,
+        settings,
+        force,
+        signal: controller.signal,
+        logger: this._logger,
+        onProgress: (p) => {
+          job.progress = p;
+          onProgress(p);
+          this._changed();
+        },
+      });
+    } finally {
+      signal.removeEventListener('abort', abort);
+      this._jobs.delete(key);
+      this._changed();
+    }
+  }
+
+  /** Cancels every running job; returns how many were asked to stop. */
+  cancelAll(): number {
+    const jobs = this.jobs;
+    for (const job of jobs) job.controller.abort(new Error('cancelled by the user'));
+    return jobs.length;
+  }
+
+  private _createPool(): ThumbnailPool {
+    const size = this._maxWorkers();
+    this._logger.debug(`starting the worker pool (size ${size === 0 ? 'auto' : size})`);
+    const pool = createThumbnailPool({ workerFile: this._workerFile, size, logger: this._logger });
+    this._register(pool.onDidChangeStats((s) => {
+      this._logger.trace(`pool: ${s.workers} workers, ${s.running} running, ${s.queued} queued, ${s.completed} done, ${s.failed} failed`);
+    }));
+    return pool;
+  }
+
+  /** Coalesces bursts of progress into one change event per macrotask. */
+  private _changed(): void {
+    if (this._changeQueued || this.isDisposed) return;
+    this._changeQueued = true;
+    setImmediate(() => {
+      this._changeQueued = false;
+      if (!this.isDisposed) this._onDidChange.fire();
+    });
+  }
+}
+
+/** What a person calls the folder: its own name, as the Explorer shows it. */
+export function folderName(folder: vscode.Uri): string {
+  return folder.path.split('/').filter(Boolean).pop() ?? folder.fsPath;
+}

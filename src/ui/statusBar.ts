@@ -1,0 +1,83 @@
+import * as vscode from 'vscode';
+import type { JobRunner } from '../jobs';
+import { Disposable } from '../util/dispose';
+
+/** How long the outcome of the last job stays in the status bar. */
+export const OUTCOME_MS = 10_000;
+
+/**
+ * Owns the one status bar item: hidden until something runs, a spinner with images done / total
+ * across jobs while work runs, then the outcome for a while, then hidden again.
+ */
+export class ThumbnailStatusBar extends Disposable {
+  private readonly _item: vscode.StatusBarItem;
+  private _hideTimer: NodeJS.Timeout | undefined;
+  private _failedSinceIdle = 0;
+  private _madeSinceIdle = 0;
+
+  constructor(private readonly _runner: JobRunner) {
+    super();
+    this._item = this._register(vscode.window.createStatusBarItem('thumbnails.status', vscode.StatusBarAlignment.Left, 50));
+    this._item.name = vscode.l10n.t('Thumbnails');
+    this._register(_runner.onDidChange(() => this._update()));
+    this._register({ dispose: () => clearTimeout(this._hideTimer) });
+  }
+
+  /** Called by the command when a job ends, so the outcome counts every job since the bar was idle. */
+  recordOutcome(made: number, failed: number): void {
+    this._madeSinceIdle += made;
+    this._failedSinceIdle += failed;
+    this._update();
+  }
+
+  /** The text, tooltip and command currently shown (for tests and logs). */
+  get state(): { visible: boolean; text: string; tooltip: string } {
+    return { visible: this._visible, text: this._item.text, tooltip: String(this._item.tooltip ?? '') };
+  }
+
+  private _visible = false;
+
+  private _update(): void {
+    const jobs = this._runner.jobs;
+    clearTimeout(this._hideTimer);
+    if (jobs.length > 0) {
+      let done = 0;
+      let total = 0;
+      let open = false;
+      for (const j of jobs) {
+        done += j.progress.done;
+        total += j.progress.found;
+        open ||= !j.progress.scanDone;
+      }
+      this._item.text = `$(sync~spin) ${vscode.l10n.t('Thumbnails {0}/{1}', done, open ? `${total}+` : total)}`;
+      this._item.tooltip = [
+        vscode.l10n.t('Generating thumbnails (click to show the log):'),
+        ...jobs.map((j) => vscode.l10n.t('{0}: {1} of {2} images', j.name, j.progress.done, j.progress.scanDone ? j.progress.found : `${j.progress.found}+`)),
+      ].join('\n');
+      this._item.command = 'thumbnails.showLog';
+      this._item.backgroundColor = undefined;
+      this._show();
+      return;
+    }
+    if (!this._visible) return;
+    const failed = this._failedSinceIdle;
+    this._item.text = failed > 0
+      ? `$(warning) ${vscode.l10n.t('Thumbnails: {0} failed', failed)}`
+      : `$(check) ${vscode.l10n.t('Thumbnails done')}`;
+    this._item.tooltip = failed > 0
+      ? vscode.l10n.t('{0} images failed; click to show the log', failed)
+      : vscode.l10n.t('{0} images processed; click to show the log', this._madeSinceIdle);
+    this._item.backgroundColor = failed > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this._hideTimer = setTimeout(() => {
+      this._item.hide();
+      this._visible = false;
+      this._failedSinceIdle = 0;
+      this._madeSinceIdle = 0;
+    }, OUTCOME_MS);
+  }
+
+  private _show(): void {
+    this._visible = true;
+    this._item.show();
+  }
+}

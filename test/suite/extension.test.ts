@@ -1,0 +1,112 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import sharp from 'sharp';
+import type { FolderOutcome } from '../../src/commands/generate';
+import { api, listFiles, makePhotoFolder, workspaceRoot } from './helpers';
+
+const generate = (dir: string): Thenable<FolderOutcome[]> => vscode.commands.executeCommand('thumbnails.generate', vscode.Uri.file(dir));
+const regenerate = (dir: string): Thenable<FolderOutcome[]> => vscode.commands.executeCommand('thumbnails.regenerate', vscode.Uri.file(dir));
+
+suite('Folder Thumbnails in a real extension host', () => {
+  test('activation registers the commands and starts no worker thread', async () => {
+    const { runner } = await api();
+    assert.equal(runner.poolStarted, false, 'the pool must not start before the first job');
+    const commands = await vscode.commands.getCommands(true);
+    for (const id of ['thumbnails.generate', 'thumbnails.regenerate', 'thumbnails.cancel', 'thumbnails.showLog']) {
+      assert.ok(commands.includes(id), `${id} is registered`);
+    }
+  });
+
+  test('generate makes exactly the sizes the workspace settings ask for', async () => {
+    const dir = await makePhotoFolder('photos', 3, 800, 600);
+    const [outcome] = await generate(dir);
+    assert.equal(outcome.status, 'done', outcome.message);
+    assert.match(outcome.message, /Generated 6 thumbnails for 3 images in \d+\.\d s\./);
+    const expected = ['photo-000.jpg', 'photo-001.jpg', 'photo-002.jpg'].flatMap((n) => [
+      n, `thumbnails/256x256/${n}`, `thumbnails/64x64/${n}`,
+    ]).sort();
+    assert.deepEqual(listFiles(dir), expected);
+    const meta = await sharp(path.join(dir, 'thumbnails/256x256/photo-001.jpg')).metadata();
+    assert.deepEqual([meta.width, meta.height], [256, 192]);
+    assert.equal((await api()).runner.poolStarted, true);
+  });
+
+  test('a second run is up to date; regenerate overwrites', async () => {
+    const dir = path.join(workspaceRoot(), 'photos');
+    const thumb = path.join(dir, 'thumbnails/64x64/photo-000.jpg');
+    const before = fs.statSync(thumb).mtimeMs;
+    const [again] = await generate(dir);
+    assert.equal(again.status, 'done');
+    assert.match(again.message, /up to date \(3 images\)/);
+    assert.equal(fs.statSync(thumb).mtimeMs, before, 'an up-to-date thumbnail is not rewritten');
+    fs.rmSync(thumb);
+    fs.writeFileSync(thumb, 'stale');
+    const [forced] = await regenerate(dir);
+    assert.equal(forced.status, 'done', forced.message);
+    assert.ok(forced.status === 'done' && forced.summary.images === 3, 'regenerate renders every image');
+    const meta = await sharp(thumb).metadata();
+    assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 64, 48]);
+  });
+
+  test('a bad image is reported by name and the others are made', async () => {
+    const dir = await makePhotoFolder('mixed', 2, 640, 480);
+    fs.writeFileSync(path.join(dir, 'broken.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46]));
+    const [outcome] = await generate(dir);
+    assert.equal(outcome.status, 'done');
+    assert.ok(outcome.status === 'done');
+    assert.equal(outcome.summary.failed.length, 1);
+    assert.equal(outcome.summary.failed[0].file, path.join(dir, 'broken.jpg'));
+    assert.match(outcome.message, /1 of 3 images in mixed could not be read; generated 4 thumbnails/);
+    assert.deepEqual(listFiles(path.join(dir, 'thumbnails')), [
+      '256x256/photo-000.jpg', '256x256/photo-001.jpg', '64x64/photo-000.jpg', '64x64/photo-001.jpg',
+    ]);
+  });
+
+  test('thumbnails.cancel stops a running job and leaves no partial file', async () => {
+    const dir = await makePhotoFolder('many', 40, 3000, 2000);
+    const running = generate(dir);
+    const { runner } = await api();
+    const deadline = Date.now() + 30_000;
+    while (!(runner.jobs[0]?.progress.done >= 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const cancelled = await vscode.commands.executeCommand<number>('thumbnails.cancel');
+    assert.equal(cancelled, 1);
+    const [outcome] = await running;
+    assert.equal(outcome.status, 'cancelled', outcome.message);
+    assert.ok(outcome.status === 'cancelled' && outcome.summary.images < 40, 'stopped before the end');
+    assert.match(outcome.message, /Cancelled thumbnails for many after \d+ images/);
+    const files = listFiles(path.join(dir, 'thumbnails'));
+    assert.ok(files.every((f) => /^(256x256|64x64)\/photo-\d{3}\.jpg$/.test(f)), `only finished thumbnails: ${files.join(', ')}`);
+    for (const f of files) {
+      const meta = await sharp(path.join(dir, 'thumbnails', f)).metadata();
+      assert.equal(meta.format, 'jpeg', `${f} is a whole JPEG`);
+    }
+    assert.equal(runner.jobs.length, 0);
+  });
+
+  test('the same folder twice at once is refused, naming the running job', async () => {
+    const dir = await makePhotoFolder('twice', 12, 2000, 1500);
+    const first = generate(dir);
+    const [second] = await generate(dir);
+    assert.equal(second.status, 'busy');
+    assert.ok(second.message.includes(dir), second.message);
+    const [firstOutcome] = await first;
+    assert.equal(firstOutcome.status, 'done', firstOutcome.message);
+  });
+
+  test('invalid settings give the error message and write no file', async () => {
+    const dir = await makePhotoFolder('invalid', 2, 300, 200);
+    const config = vscode.workspace.getConfiguration('thumbnails', vscode.Uri.file(dir));
+    await config.update('outputFolderName', '../escape', vscode.ConfigurationTarget.Workspace);
+    try {
+      const [outcome] = await generate(dir);
+      assert.equal(outcome.status, 'invalid-settings');
+      assert.match(outcome.message, /thumbnails\.outputFolderName/);
+      assert.deepEqual(listFiles(dir), ['photo-000.jpg', 'photo-001.jpg']);
+      assert.equal(fs.existsSync(path.join(workspaceRoot(), 'escape')), false);
+    } finally {
+      await config.update('outputFolderName', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+});
