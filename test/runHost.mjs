@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCodeServer, launchBrowser, makeRunDir, workbenchUrl } from './harness/tools.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = process.env.FT_HOST_EXTENSION_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const runDir = makeRunDir('host');
 const workspace = path.join(runDir, 'workspace');
 fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
@@ -16,6 +16,8 @@ fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
 fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'thumbnails.sizes': ['256x256', '64x64'] }, null, 2));
 
 const log = (m) => console.log(`[host] ${m}`);
+// The workbench's own chatter (connection setup, sign-in providers that cannot reach the network).
+const WORKBENCH_NOISE = /vsda|gallery|authentication provider|Canceled|AccountPolicyGate|DefaultAccount|connection token|Creating a socket|Service Worker|reconnection-grace|AgentHost|builtin extensions cache|Creation of workbench contribution/i;
 let server;
 let browser;
 let exitCode = 1;
@@ -27,7 +29,7 @@ try {
   const payload = [
     ['extensionDevelopmentPath', remote(root)],
     ['extensionTestsPath', remote(path.join(root, 'out', 'test', 'suite', 'index.js'))],
-    ['extensionEnvironment', JSON.stringify({ FT_TEST_WORKSPACE: workspace, FT_TEST_GREP: process.env.FT_TEST_GREP ?? '' })],
+    ['extensionEnvironment', JSON.stringify({ FT_TEST_WORKSPACE: workspace, FT_TEST_GREP: process.env.FT_TEST_GREP ?? '', FT_HOST_BENCH: process.env.FT_HOST_BENCH ?? '', FT_BENCH_IMAGES: process.env.FT_BENCH_IMAGES ?? '' })],
   ];
   browser = await launchBrowser(runDir);
   const page = browser.pages()[0] ?? await browser.newPage();
@@ -36,7 +38,7 @@ try {
   await page.exposeFunction('codeAutomationLog', (type, args) => {
     const text = (Array.isArray(args) ? args : [args]).map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
     // Only the extension host's own output: the workbench's chatter is noise here.
-    if (!/vsda|gallery|github-authentication/i.test(text)) console.log(text);
+    if (!WORKBENCH_NOISE.test(text)) console.log(text);
   });
   await page.exposeFunction('codeAutomationExit', (code) => resolveExit(code));
   await page.goto(workbenchUrl(server, workspace, payload));

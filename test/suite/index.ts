@@ -8,8 +8,14 @@ export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 60_000, reporter: 'spec' });
   const grep = process.env.FT_TEST_GREP;
   if (grep) mocha.grep(grep);
-  for (const file of fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) {
-    mocha.addFile(path.join(__dirname, file));
+  // FT_HOST_BENCH names a benchmark module to run instead of the tests (npm run bench:host).
+  const bench = process.env.FT_HOST_BENCH;
+  if (bench) {
+    mocha.addFile(bench);
+  } else {
+    for (const file of fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) {
+      mocha.addFile(path.join(__dirname, file));
+    }
   }
   return new Promise((resolve, reject) => {
     mocha.run((failures) => {

@@ -1,0 +1,183 @@
+// UI tier: the packaged .vsix installed in code-server, driven like a person in headless
+// Chromium: right-click a folder, the palette's quick pick, a corrupt JPEG, cancelling from the
+// notification. Screenshots go to the folder printed at the start: look at them.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { installVsix, launchBrowser, makeRunDir, startCodeServer, workbenchUrl } from '../harness/tools.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const SIZES = ['256x256', '64x64'];
+
+function findVsix() {
+  const vsix = fs.readdirSync(root).filter((f) => /^folder-thumbnails-linux-x64-.*\.vsix$/.test(f))
+    .map((f) => path.join(root, f)).sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
+  if (!vsix) throw new Error('no .vsix: run `npm run package` first (scripts/test.sh does)');
+  return vsix;
+}
+
+async function photos(dir, count, width, height) {
+  fs.mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < count; i++) {
+    await sharp({ create: { width, height, channels: 3, background: { r: 40 + i * 20, g: 140, b: 200 - i * 10 } } })
+      .jpeg({ quality: 85 }).toFile(path.join(dir, `img-${String(i).padStart(2, '0')}.jpg`));
+  }
+}
+
+function listFiles(dir) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile())
+    .map((d) => path.relative(dir, path.join(d.parentPath, d.name))).sort();
+}
+
+suite('UI: Folder Thumbnails in code-server', function () {
+  let runDir, shots, workspace, server, browser, page;
+  let shotNo = 0;
+  const shot = async (name) => {
+    const file = path.join(shots, `${String(++shotNo).padStart(2, '0')}-${name}.png`);
+    await page.screenshot({ path: file });
+    return file;
+  };
+  const toast = (text) => page.locator('.notifications-toasts .notification-toast', { hasText: text });
+  const explorerRow = (name) => page.locator('.explorer-folders-view .monaco-list-row', {
+    has: page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }),
+  });
+
+  /** Right-clicks a folder in the Explorer and chooses a menu entry; retries while the extension's contributions load. */
+  async function contextMenu(folder, entry) {
+    const item = page.locator('.context-view .monaco-menu .action-item', { hasText: new RegExp(`^${entry.replace(/[()]/g, '\\$&')}`) });
+    for (let attempt = 0; attempt < 20; attempt++) {
+      await explorerRow(folder).click({ button: 'right' });
+      try {
+        await item.first().waitFor({ state: 'visible', timeout: 1500 });
+        return item.first();
+      } catch {
+        await page.keyboard.press('Escape');
+        await page.waitForTimeout(500);
+      }
+    }
+    throw new Error(`the context menu of ${folder} never showed "${entry}"`);
+  }
+
+  async function dismissToasts() {
+    for (const close of await page.locator('.notifications-toasts .codicon-notifications-clear').all()) {
+      await close.click({ force: true }).catch(() => {});
+    }
+    const clearAll = page.locator('.notifications-toasts .notification-toast').first();
+    if (await clearAll.isVisible().catch(() => false)) await page.keyboard.press('Escape');
+  }
+
+  suiteSetup(async function () {
+    this.timeout(240_000);
+    runDir = makeRunDir('ui');
+    shots = path.join(runDir, 'screenshots');
+    fs.mkdirSync(shots, { recursive: true });
+    console.log(`      screenshots: ${shots}`);
+    workspace = path.join(runDir, 'gallery');
+    fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+    fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'thumbnails.sizes': SIZES }, null, 2));
+    await photos(path.join(workspace, 'photos'), 8, 4000, 3000);
+    await photos(path.join(workspace, 'scans'), 2, 1200, 900);
+    fs.writeFileSync(path.join(workspace, 'scans', 'corrupt.jpg'), Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xdb]), Buffer.alloc(64, 7)]));
+    const extensionsDir = await installVsix(findVsix(), runDir);
+    server = await startCodeServer({ runDir, extensionsDir });
+    browser = await launchBrowser(runDir);
+    page = browser.pages()[0] ?? await browser.newPage();
+    await page.goto(workbenchUrl(server, workspace));
+    await explorerRow('photos').waitFor({ timeout: 90_000 });
+  });
+
+  suiteTeardown(async () => {
+    await browser?.close().catch(() => {});
+    await server?.stop();
+  });
+
+  test('right-click a folder -> Generate Thumbnails -> progress, completion, status bar, files', async () => {
+    const item = await contextMenu('photos', 'Generate Thumbnails');
+    await shot('context-menu');
+    await item.click();
+    await toast('Generating thumbnails for photos').waitFor({ timeout: 20_000 });
+    await shot('progress-notification');
+    const done = toast(/Generated 16 thumbnails for 8 images in [\d.]+ s\./);
+    await done.waitFor({ timeout: 60_000 });
+    assert.ok(await done.locator('.monaco-button', { hasText: 'Reveal in Explorer' }).isVisible());
+    assert.ok(await done.locator('.monaco-button', { hasText: 'Show Log' }).isVisible());
+    const status = page.locator('.statusbar-item', { hasText: 'Thumbnails done' });
+    await status.waitFor({ timeout: 10_000 });
+    await shot('completed');
+    const expected = fs.readdirSync(path.join(workspace, 'photos')).filter((f) => f.endsWith('.jpg'))
+      .flatMap((f) => SIZES.map((s) => path.join(s, f))).sort();
+    assert.deepEqual(listFiles(path.join(workspace, 'photos', 'thumbnails')), expected);
+    await done.locator('.monaco-button', { hasText: 'Reveal in Explorer' }).click();
+    await explorerRow('256x256').waitFor({ timeout: 10_000 });
+    await explorerRow('256x256').click();
+    await explorerRow('img-00.jpg').first().waitFor({ timeout: 10_000 });
+    await shot('files-in-explorer');
+  });
+
+  test('a folder with a corrupt JPEG shows a warning, and the log names the file', async () => {
+    await dismissToasts();
+    const item = await contextMenu('scans', 'Generate Thumbnails');
+    await item.click();
+    const warning = toast(/1 of 3 images in scans could not be read; generated 4 thumbnails for the others\./);
+    await warning.waitFor({ timeout: 60_000 });
+    await page.locator('.statusbar-item', { hasText: 'Thumbnails: 1 failed' }).waitFor({ timeout: 10_000 });
+    await shot('corrupt-warning');
+    await warning.locator('.monaco-button', { hasText: 'Show Log' }).click();
+    const output = page.locator('.part.panel .monaco-editor .view-lines');
+    const corrupt = path.join(workspace, 'scans', 'corrupt.jpg');
+    await page.waitForFunction(
+      ([selector, text]) => [...document.querySelectorAll(selector)].some((e) => e.textContent.replace(/\u00a0/g, ' ').includes(text)),
+      ['.part.panel .monaco-editor .view-lines', corrupt], { timeout: 15_000 });
+    assert.ok((await output.first().textContent()).includes('corrupt.jpg'));
+    await shot('log-names-file');
+    assert.deepEqual(listFiles(path.join(workspace, 'scans', 'thumbnails')), SIZES.flatMap((s) => ['img-00.jpg', 'img-01.jpg'].map((f) => path.join(s, f))).sort());
+  });
+
+  test('cancelling a long job from the notification stops it and keeps only whole files', async () => {
+    await dismissToasts();
+    const big = path.join(workspace, 'big');
+    await photos(big, 30, 6000, 4000);
+    await explorerRow('big').waitFor({ timeout: 15_000 });
+    const item = await contextMenu('big', 'Generate Thumbnails');
+    await item.click();
+    const progress = toast('Generating thumbnails for big');
+    await progress.waitFor({ timeout: 20_000 });
+    await page.waitForFunction(() => /\b[1-9]\d* of 30 images/.test(document.querySelector('.notifications-toasts')?.textContent ?? ''), null, { timeout: 60_000 });
+    await shot('long-job-running');
+    await progress.hover();
+    await progress.locator('.monaco-button', { hasText: 'Cancel' }).click();
+    const cancelled = toast(/Cancelled thumbnails for big after \d+ images/);
+    await cancelled.waitFor({ timeout: 10_000 });
+    await shot('cancelled');
+    const files = listFiles(path.join(big, 'thumbnails'));
+    assert.ok(files.length < 60, `stopped before the end (${files.length} files)`);
+    for (const f of files) {
+      assert.match(f, /^(256x256|64x64)\/img-\d\d\.jpg$/);
+      assert.equal((await sharp(path.join(big, 'thumbnails', f)).metadata()).format, 'jpeg');
+    }
+    fs.rmSync(big, { recursive: true, force: true });
+  });
+
+  test('the command palette offers the workspace folder and Browse...', async () => {
+    await dismissToasts();
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill('>Thumbnails: Generate Thumbnails');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Thumbnails: Generate Thumbnails' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    const rows = page.locator('.quick-input-list .monaco-list-row');
+    await rows.filter({ hasText: 'Browse...' }).waitFor({ timeout: 10_000 });
+    const labels = (await rows.allTextContents()).map((t) => t.trim());
+    assert.ok(labels.some((l) => l.startsWith('gallery')), `the workspace folder is offered: ${labels.join(' | ')}`);
+    await shot('palette-quick-pick');
+    await rows.filter({ hasText: 'gallery' }).first().click();
+    // photos are up to date, scans still holds the corrupt file: the warning counts it again.
+    const warning = toast(/1 of 11 images in gallery could not be read/);
+    await warning.waitFor({ timeout: 60_000 });
+    await shot('palette-result');
+  });
+});
