@@ -100,7 +100,7 @@ export class JobRunner extends Disposable {
     this._logger.debug(`starting the worker pool (size ${size === 0 ? 'auto' : size})`);
     const pool = createThumbnailPool({ workerFile: this._workerFile, size, logger: this._logger });
     this._register(pool.onDidChangeStats((s) => {
-      this._logger.trace(`pool: ${s.workers} workers, ${s.running} running, ${s.queued} queued, ${s.completed} done, ${s.failed} failed`);
+      this._logger.debug(`pool: ${s.workers} workers, ${s.running} running, ${s.queued} queued, ${s.completed} done, ${s.failed} failed`);
     }));
     return pool;
   }

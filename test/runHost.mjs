@@ -5,6 +5,7 @@
 // through window.codeAutomationExit. Exit code: the suite's.
 import fs from 'node:fs';
 import path from 'node:path';
+import { format } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { startCodeServer, launchBrowser, makeRunDir, workbenchUrl } from './harness/tools.mjs';
 
@@ -36,7 +37,8 @@ try {
   let resolveExit;
   const exited = new Promise((r) => { resolveExit = r; });
   await page.exposeFunction('codeAutomationLog', (type, args) => {
-    const text = (Array.isArray(args) ? args : [args]).map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+    // The host forwards console calls with their format string (mocha's reporter uses %s, %d).
+    const text = format(...(Array.isArray(args) ? args : [args]));
     // Only the extension host's own output: the workbench's chatter is noise here.
     if (!WORKBENCH_NOISE.test(text)) console.log(text);
   });

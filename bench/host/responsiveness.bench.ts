@@ -19,7 +19,7 @@ suite('bench: extension host responsiveness', () => {
     // A few distinct camera-like pictures, copied: making 200 unique ones would dominate the run.
     const seeds: Buffer[] = [];
     for (let i = 0; i < 5; i++) {
-      seeds.push(await sharp({ create: { width: 4000, height: 3000, channels: 3, noise: { type: 'gaussian', mean: 120 + i * 10, sigma: 40 } } })
+      seeds.push(await sharp({ create: { width: 4000, height: 3000, channels: 3, background: { r: 0, g: 0, b: 0 }, noise: { type: 'gaussian', mean: 120 + i * 10, sigma: 40 } } })
         .jpeg({ quality: 90 }).toBuffer());
     }
     for (let i = 0; i < IMAGES; i++) fs.writeFileSync(path.join(dir, `img-${String(i).padStart(3, '0')}.jpg`), seeds[i % seeds.length]);

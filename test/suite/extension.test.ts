@@ -30,7 +30,10 @@ suite('Folder Thumbnails in a real extension host', () => {
     assert.deepEqual(listFiles(dir), expected);
     const meta = await sharp(path.join(dir, 'thumbnails/256x256/photo-001.jpg')).metadata();
     assert.deepEqual([meta.width, meta.height], [256, 192]);
-    assert.equal((await api()).runner.poolStarted, true);
+    const { runner, statusBar } = await api();
+    assert.equal(runner.poolStarted, true);
+    assert.equal(statusBar.state.visible, true);
+    assert.match(statusBar.state.text, /Thumbnails done/);
   });
 
   test('a second run is up to date; regenerate overwrites', async () => {
