@@ -1,0 +1,253 @@
+#!/usr/bin/env node
+/**
+ * Command-line front end: `folder-thumbnails <folder> [options]`. Drives the same engine as the
+ * extension. Exit codes: 0 every image succeeded, 1 some failed, 2 bad arguments, 130 interrupted.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { createThumbnailPool, runJob, type JobProgress, type JobSummary } from './core/engine';
+import { nullLogger, type Logger } from './core/log';
+import { parseSettings, SettingsError, type RawSettings } from './core/settings';
+
+const USAGE = `Usage: folder-thumbnails <folder> [options]
+
+Makes <folder>/<sub>/thumbnails/<W>x<H>/<name>.jpg for every JPEG in <folder>.
+
+Options:
+  --sizes 1024x1024,512x512   boxes to fit thumbnails in (default: 1024,512,256,128,64,32 squares)
+  --quality 65                JPEG quality 1-100
+  --workers N                 worker threads (0 = one per core, the default)
+  --no-subfolders             only the folder itself
+  --exclude GLOB              skip matching files/folders (repeatable)
+  --output-folder NAME        name of the thumbnail folder (default: thumbnails)
+  --force                     remake thumbnails even when up to date
+  --json                      print one JSON summary object instead of text
+  --verbose                   log warnings to stderr
+  -h, --help                  show this help
+
+Exit code: 0 all images succeeded, 1 some failed, 2 bad arguments.`;
+
+class UsageError extends Error {}
+
+interface CliArgs {
+  folder: string;
+  raw: RawSettings;
+  force: boolean;
+  json: boolean;
+  verbose: boolean;
+}
+
+/** Parses argv (without node and script). Throws UsageError or SettingsError. */
+export function parseArgs(argv: string[]): CliArgs | 'help' {
+  const raw: RawSettings = {};
+  const exclude: string[] = [];
+  let folder: string | undefined;
+  let force = false;
+  let json = false;
+  let verbose = false;
+  const value = (i: number, flag: string): string => {
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+    return v;
+  };
+  const integer = (text: string, flag: string): number => {
+    if (!/^-?\d+$/.test(text)) throw new UsageError(`${flag}: "${text}" is not a whole number`);
+    return Number(text);
+  };
+  for (let i = 0; i < argv.length; i++) {
+    let arg = argv[i];
+    let inline: string | undefined;
+    const eq = arg.indexOf('=');
+    if (arg.startsWith('--') && eq > 0) {
+      inline = arg.slice(eq + 1);
+      arg = arg.slice(0, eq);
+    }
+    const take = (): string => {
+      if (inline !== undefined) return inline;
+      const v = value(i, arg);
+      i++;
+      return v;
+    };
+    switch (arg) {
+      case '-h':
+      case '--help':
+        return 'help';
+      case '--sizes':
+        raw.sizes = take()
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '');
+        break;
+      case '--quality':
+        raw.quality = integer(take(), '--quality');
+        break;
+      case '--workers':
+        raw.maxWorkers = integer(take(), '--workers');
+        break;
+      case '--no-subfolders':
+        raw.includeSubfolders = false;
+        break;
+      case '--exclude':
+        exclude.push(take());
+        break;
+      case '--output-folder':
+        raw.outputFolderName = take();
+        break;
+      case '--force':
+        force = true;
+        break;
+      case '--json':
+        json = true;
+        break;
+      case '--verbose':
+        verbose = true;
+        break;
+      default:
+        if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
+        if (folder !== undefined) throw new UsageError(`only one folder, got "${folder}" and "${arg}"`);
+        folder = arg;
+    }
+  }
+  if (folder === undefined) throw new UsageError('missing <folder>');
+  if (exclude.length > 0) raw.exclude = exclude;
+  return { folder, raw, force, json, verbose };
+}
+
+function workerFile(): string {
+  // dist/cli.js sits beside dist/worker.js; the tsc build (out/src/cli.js) has out/src/worker/index.js.
+  const bundled = path.join(__dirname, 'worker.js');
+  return existsSync(bundled) ? bundled : path.join(__dirname, 'worker', 'index.js');
+}
+
+const stderrLogger: Logger = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: (m) => process.stderr.write(`${m}\n`),
+  warn: (m) => process.stderr.write(`warning: ${m}\n`),
+  error: (m) => process.stderr.write(`error: ${m}\n`),
+};
+
+/** A one-line progress bar on a terminal, redrawn at most 10 times a second. */
+function progressBar(stream: NodeJS.WriteStream): { update(p: JobProgress): void; clear(): void } {
+  let last = 0;
+  let shown = false;
+  const started = Date.now();
+  return {
+    update(p) {
+      const now = Date.now();
+      if (now - last < 100 && p.done !== p.found) return;
+      last = now;
+      const width = Math.max(10, Math.min(40, (stream.columns ?? 80) - 50));
+      const total = Math.max(p.found, 1);
+      const filled = Math.round((Math.min(p.done, total) / total) * width);
+      const rate = p.done / Math.max((now - started) / 1000, 0.001);
+      const count = `${p.done}/${p.found}${p.scanDone ? '' : '+'}`;
+      const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${count} images, ${rate.toFixed(1)}/s${p.failed ? `, ${p.failed} failed` : ''}`;
+      stream.write(`\r${line.slice(0, (stream.columns ?? 80) - 1)}\x1b[K`);
+      shown = true;
+    },
+    clear() {
+      if (shown) stream.write('\r\x1b[K');
+    },
+  };
+}
+
+function printSummary(s: JobSummary): void {
+  const secs = (s.elapsedMs / 1000).toFixed(1);
+  const lines = [
+    `${s.cancelled ? 'Cancelled: ' : ''}${s.thumbnails} thumbnails for ${s.images} images in ${secs} s` +
+      `, ${s.skipped} up to date, ${s.failed.length} failed.`,
+  ];
+  for (const f of s.failed) lines.push(`  ${f.code}: ${f.message}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  let args: CliArgs | 'help';
+  let settings;
+  try {
+    args = parseArgs(argv);
+    if (args === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    settings = parseSettings(args.raw);
+    const folder = path.resolve(args.folder);
+    let isDir = false;
+    try {
+      isDir = statSync(folder).isDirectory();
+    } catch {
+      throw new UsageError(`${folder}: no such folder`);
+    }
+    if (!isDir) throw new UsageError(`${folder}: is not a folder`);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof SettingsError) {
+      const problems = error instanceof SettingsError ? error.problems : [error.message];
+      for (const p of problems) process.stderr.write(`folder-thumbnails: ${p}\n`);
+      process.stderr.write('Try folder-thumbnails --help\n');
+      return 2;
+    }
+    throw error;
+  }
+
+  const logger = args.verbose ? stderrLogger : nullLogger;
+  const pool = createThumbnailPool({ workerFile: workerFile(), size: settings.maxWorkers, logger });
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort(new Error('interrupted'));
+  process.once('SIGINT', onSigint);
+  const bar = !args.json && process.stderr.isTTY ? progressBar(process.stderr) : undefined;
+  try {
+    const summary = await runJob(pool, {
+      folder: args.folder,
+      settings,
+      force: args.force,
+      signal: controller.signal,
+      onProgress: bar ? (p) => bar.update(p) : undefined,
+      logger,
+    });
+    bar?.clear();
+    if (args.json) {
+      const { images, thumbnails, skipped, failed, elapsedMs } = summary;
+      process.stdout.write(`${JSON.stringify({ images, thumbnails, skipped, failed, elapsedMs, cancelled: summary.cancelled })}\n`);
+    } else {
+      printSummary(summary);
+    }
+    if (summary.cancelled) return 130;
+    return summary.failed.length === 0 ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await pool.close();
+  }
+}
+
+// glibc gives each thread that mallocs its own arena; libvips' threads make many, and the
+// process's peak memory grows by ~20% (see the performance notes). The arena limit is read only
+// at process start, so the CLI restarts itself once with it set. FOLDER_THUMBNAILS_NO_REEXEC
+// turns this off (tests, benchmarks of the alternative).
+function reexecWithArenaLimit(): number | undefined {
+  if (process.platform !== 'linux' || process.env.MALLOC_ARENA_MAX !== undefined) return undefined;
+  if (process.env.FOLDER_THUMBNAILS_NO_REEXEC) return undefined;
+  const child = spawnSync(process.execPath, [...process.execArgv, __filename, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, MALLOC_ARENA_MAX: '2' },
+  });
+  if (child.error) return undefined;
+  if (child.signal) return 128 + (child.signal === 'SIGINT' ? 2 : 15);
+  return child.status ?? 1;
+}
+
+if (require.main === module) {
+  const reexec = reexecWithArenaLimit();
+  if (reexec !== undefined) {
+    process.exitCode = reexec;
+  } else {
+    main(process.argv.slice(2)).then(
+      (code) => (process.exitCode = code),
+      (error: unknown) => {
+        process.stderr.write(`folder-thumbnails: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exitCode = 1;
+      },
+    );
+  }
+}

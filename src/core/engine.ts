@@ -1,0 +1,287 @@
+/**
+ * The thumbnail job: scan a folder, plan each image with stat calls, render what is missing in
+ * the worker pool (one task per image), report progress, and summarise. Plain Node; both the
+ * extension and the CLI drive it.
+ */
+import { randomBytes } from 'node:crypto';
+import { stat, unlink } from 'node:fs/promises';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { keepSharpLoaded } from '../worker/preload';
+import { FailureCode, describeError, type FailureCodeName } from './errors';
+import { nullLogger, type Logger } from './log';
+import { planSource } from './plan';
+import { WorkerPool } from './pool';
+import { countImages, scanImages, type ScanOptions } from './scan';
+import type { ThumbnailSettings } from './settings';
+import { DEFAULT_MAX_PIXELS, type RenderResult, type RenderTask } from './task';
+
+export type { RenderResult, RenderTask } from './task';
+
+/** One image that could not be made into thumbnails. */
+export interface FileFailure {
+  /** Absolute path of the source image. */
+  file: string;
+  /** Stable code, one of {@link FailureCode}. */
+  code: FailureCodeName | string;
+  /** Human message naming the file and the reason. */
+  message: string;
+}
+
+/** Progress of a running job; a fresh object per call. */
+export interface JobProgress {
+  /** Images found so far by the scan. */
+  found: number;
+  /** True once `found` is final. */
+  scanDone: boolean;
+  /** Images finished: made + skipped + failed. */
+  done: number;
+  made: number;
+  skipped: number;
+  failed: number;
+  /** Thumbnail files written. */
+  thumbnails: number;
+  lastFile?: string;
+}
+
+/** The outcome of a job. */
+export interface JobSummary {
+  folder: string;
+  /** Images rendered. */
+  images: number;
+  /** Thumbnail files written. */
+  thumbnails: number;
+  /** Images whose thumbnails were all up to date. */
+  skipped: number;
+  failed: FileFailure[];
+  elapsedMs: number;
+  cancelled: boolean;
+}
+
+/** What a job works on and how. */
+export interface JobOptions {
+  folder: string;
+  settings: ThumbnailSettings;
+  /** Remake thumbnails even when up to date. */
+  force?: boolean;
+  signal?: AbortSignal;
+  /** Called often (per image and as the scan counts); must be cheap. */
+  onProgress?: (p: JobProgress) => void;
+  logger?: Logger;
+  /** Pixel limit per source (decompression-bomb guard); default {@link DEFAULT_MAX_PIXELS}. */
+  maxPixels?: number;
+}
+
+/** The pool type the engine renders with. */
+export type ThumbnailPool = WorkerPool<RenderTask, RenderResult>;
+
+/**
+ * Creates the render pool. Starts no thread until the first job. `workerFile` is the worker
+ * entry: `path.join(__dirname, 'worker.js')` from the bundles, out/src/worker/index.js in tests.
+ * `size` 0 means one worker per core (the measured optimum on 2 cores, see bench/engine).
+ */
+export function createThumbnailPool(options: {
+  workerFile: string;
+  size: number;
+  idleTimeoutMs?: number;
+  logger?: Logger;
+}): ThumbnailPool {
+  return new WorkerPool<RenderTask, RenderResult>({
+    filename: options.workerFile,
+    size: options.size,
+    idleTimeoutMs: options.idleTimeoutMs,
+    logger: options.logger,
+  });
+}
+
+/**
+ * Tasks one job keeps in the pool at once. Enough to keep every worker fed while the next
+ * images are planned; few enough that a cancelled job's leftovers drain in a moment and other
+ * jobs sharing the pool are not starved.
+ */
+const LANES = 8;
+
+let jobCounter = 0;
+
+/**
+ * Runs one thumbnail job to completion or cancellation. Never rejects for a bad image (those are
+ * in `failed`); rejects only when the folder itself cannot be read or the pool is unusable.
+ * On abort it resolves with `cancelled: true` and the counts so far: finished thumbnails stay,
+ * no partial or temp file is left.
+ */
+export async function runJob(pool: ThumbnailPool, options: JobOptions): Promise<JobSummary> {
+  const started = performance.now();
+  const log = options.logger ?? nullLogger;
+  const { settings, signal } = options;
+  const folder = path.resolve(options.folder);
+  const force = options.force === true || !settings.skipUpToDate;
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+
+  const st = await stat(folder);
+  if (!st.isDirectory()) throw new Error(`${folder}: is not a folder`);
+  keepSharpLoaded();
+
+  const progress: JobProgress = { found: 0, scanDone: false, done: 0, made: 0, skipped: 0, failed: 0, thumbnails: 0 };
+  const failures: FileFailure[] = [];
+  const emit = options.onProgress
+    ? (): void => {
+        try {
+          options.onProgress!({ ...progress });
+        } catch (error) {
+          log.warn(`thumbnails: progress callback threw: ${describeError(error)}`);
+        }
+      }
+    : (): void => undefined;
+  const fail = (file: string, code: string, message: string): void => {
+    failures.push({ file, code, message });
+    progress.failed++;
+    progress.done++;
+    progress.lastFile = file;
+    log.warn(`thumbnails: ${code} ${message}`);
+    emit();
+  };
+
+  // One flag for every task of this job, seen by the workers through shared memory.
+  const cancel = new Int32Array(new SharedArrayBuffer(4));
+  const local = new AbortController();
+  const onAbort = (): void => {
+    Atomics.store(cancel, 0, 1);
+    local.abort(signal?.reason);
+  };
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+
+  const scanOptions: ScanOptions = {
+    includeSubfolders: settings.includeSubfolders,
+    outputFolderName: settings.outputFolderName,
+    exclude: settings.exclude,
+    signal: local.signal,
+  };
+
+  // A second, name-less walk only counts, so the total is known early for a progress bar while
+  // the work walk below stays streaming. Directory listings are cheap next to decoding.
+  let seen = 0;
+  const counting = countImages(folder, scanOptions, (n) => {
+    if (n > progress.found) {
+      progress.found = n;
+      emit();
+    }
+  }).then(
+    (n) => {
+      progress.found = Math.max(n, seen);
+      progress.scanDone = true;
+      emit();
+    },
+    (error: unknown) => log.warn(`thumbnails: counting ${folder} failed: ${describeError(error)}`),
+  );
+
+  const files = scanImages(folder, {
+    ...scanOptions,
+    onFolderError: (dir, error) => log.warn(`thumbnails: cannot list ${dir}: ${describeError(error)}; skipped`),
+  });
+  const token = `${process.pid.toString(36)}${(++jobCounter).toString(36)}${randomBytes(3).toString('hex')}`;
+  let taskSeq = 0;
+  let poolGone: Error | undefined;
+
+  const handle = async (source: string): Promise<void> => {
+    const plan = await planSource(source, {
+      sizes: settings.sizes,
+      quality: settings.quality,
+      outputFolderName: settings.outputFolderName,
+      force,
+    });
+    if (plan.kind === 'skip') {
+      progress.skipped++;
+      progress.done++;
+      progress.lastFile = source;
+      emit();
+      return;
+    }
+    if (plan.kind === 'fail') return fail(source, plan.code, plan.message);
+    if (local.signal.aborted) return;
+
+    const seq = (++taskSeq).toString(36);
+    const task: RenderTask = {
+      source,
+      quality: settings.quality,
+      maxPixels,
+      cancel,
+      outputs: plan.outputs.map((o) => ({
+        width: o.width,
+        height: o.height,
+        dest: o.dest,
+        // Hidden, unique per job and task, beside the final file so rename() is atomic.
+        temp: path.join(path.dirname(o.dest), `.${path.basename(o.dest)}.${token}-${seq}.tmp`),
+      })),
+    };
+    let result: RenderResult;
+    try {
+      await pool.waitForRoom(local.signal);
+      result = await pool.run(task);
+    } catch (error) {
+      if (local.signal.aborted && (error as Error).name === 'AbortError') return;
+      await removeTemps(task);
+      const name = (error as Error).name;
+      if (name === 'PoolClosedError' || name === 'PoolDestroyedError' || name === 'WorkerStartError') {
+        poolGone ??= error as Error;
+        local.abort(error);
+        Atomics.store(cancel, 0, 1);
+        return;
+      }
+      return fail(source, FailureCode.WORKER_CRASHED, `${source}: the render worker failed (${describeError(error)})`);
+    }
+    if (result.ok) {
+      progress.made++;
+      progress.done++;
+      progress.thumbnails += result.thumbnails;
+      progress.lastFile = source;
+      emit();
+    } else if (result.code !== 'CANCELLED') {
+      fail(source, result.code, result.message);
+    }
+  };
+
+  const lane = async (): Promise<void> => {
+    while (!local.signal.aborted) {
+      const next = await files.next();
+      if (next.done) return;
+      seen++;
+      if (seen > progress.found) progress.found = seen;
+      await handle(next.value);
+    }
+  };
+
+  try {
+    const lanes: Promise<void>[] = [];
+    for (let i = 0; i < LANES; i++) lanes.push(lane());
+    const outcomes = await Promise.allSettled(lanes);
+    const broken = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (broken) throw broken.reason;
+    if (!local.signal.aborted) {
+      progress.found = seen;
+      progress.scanDone = true;
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    local.abort(); // stops the counting walk if it is still going
+    await files.return(undefined);
+    await counting;
+  }
+  if (poolGone && !signal?.aborted) throw poolGone;
+  emit();
+
+  return {
+    folder,
+    images: progress.made,
+    thumbnails: progress.thumbnails,
+    skipped: progress.skipped,
+    failed: failures,
+    elapsedMs: Math.round(performance.now() - started),
+    cancelled: signal?.aborted === true,
+  };
+}
+
+// A worker that crashed may have left a temp file; it is dead by the time run() rejects.
+async function removeTemps(task: RenderTask): Promise<void> {
+  await Promise.all(task.outputs.map((o) => unlink(o.temp).catch(() => undefined)));
+}

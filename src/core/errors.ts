@@ -1,0 +1,52 @@
+/**
+ * Stable per-file failure codes. The extension and the CLI show `message`; scripts and tests key
+ * on `code`, so these strings never change meaning once released.
+ */
+export const FailureCode = {
+  /** The file has zero bytes. */
+  EMPTY_FILE: 'EMPTY_FILE',
+  /** The file is not a JPEG (a PNG, a text file, ... named .jpg). */
+  NOT_JPEG: 'NOT_JPEG',
+  /** A JPEG that is truncated or whose data cannot be decoded. */
+  CORRUPT_JPEG: 'CORRUPT_JPEG',
+  /** Width x height over the pixel limit (decompression bomb guard); refused from the header. */
+  TOO_MANY_PIXELS: 'TOO_MANY_PIXELS',
+  /** The file cannot be opened or read, or is not a regular file (FIFO, device, ...). */
+  UNREADABLE: 'UNREADABLE',
+  /** The thumbnail folder or file cannot be created or replaced. */
+  OUTPUT_NOT_WRITABLE: 'OUTPUT_NOT_WRITABLE',
+  /** The file was found by the scan but was gone when its turn came. */
+  VANISHED: 'VANISHED',
+  /** The worker thread died or failed outside the render function. */
+  WORKER_CRASHED: 'WORKER_CRASHED',
+} as const;
+
+/** One of the {@link FailureCode} values. */
+export type FailureCodeName = (typeof FailureCode)[keyof typeof FailureCode];
+
+/**
+ * A failure that belongs to one file. Thrown inside the render function and turned into a
+ * per-file result, so that one bad file never fails the batch.
+ */
+export class FileError extends Error {
+  override readonly name = 'FileError';
+  constructor(
+    readonly code: FailureCodeName,
+    readonly file: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${file}: ${reason}`, options);
+  }
+}
+
+/** True for the errno codes that mean "the file is not there (any more)". */
+export function isGoneErrno(code: unknown): boolean {
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** Picks a short human reason out of an unknown thrown value. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

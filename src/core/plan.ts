@@ -1,0 +1,63 @@
+/**
+ * Decides, with stat calls only, what a source still needs: which thumbnails are missing or out
+ * of date (see stamp.ts), or that the source cannot be used at all.
+ */
+import { stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { FailureCode, type FailureCodeName } from './errors';
+import { boxName, type Box } from './settings';
+import { isStampCurrent } from './stamp';
+
+/** One thumbnail a source should have. */
+export interface PlannedOutput extends Box {
+  dest: string;
+}
+
+/** The plan for one source. */
+export type SourcePlan =
+  | { kind: 'render'; outputs: PlannedOutput[] }
+  | { kind: 'skip' }
+  | { kind: 'fail'; code: FailureCodeName; message: string };
+
+/**
+ * Where the thumbnail of `source` for `box` goes: <dir>/<outputFolder>/<W>x<H>/<source name>.
+ * The source's full file name is kept (not only its stem) so that a.jpg and a.jpeg in one folder
+ * cannot overwrite each other's thumbnails.
+ */
+export function thumbnailPath(source: string, outputFolderName: string, box: Box): string {
+  return path.join(path.dirname(source), outputFolderName, boxName(box), path.basename(source));
+}
+
+/** Plans one source: one stat of it, plus one per size unless `force`. */
+export async function planSource(
+  source: string,
+  opts: { sizes: readonly Box[]; quality: number; outputFolderName: string; force: boolean },
+): Promise<SourcePlan> {
+  let mtimeMs: number;
+  try {
+    const st = await stat(source);
+    if (!st.isFile()) {
+      return { kind: 'fail', code: FailureCode.UNREADABLE, message: `${source}: is not a regular file` };
+    }
+    if (st.size === 0) return { kind: 'fail', code: FailureCode.EMPTY_FILE, message: `${source}: is empty (0 bytes)` };
+    mtimeMs = st.mtimeMs;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      return { kind: 'fail', code: FailureCode.VANISHED, message: `${source}: was deleted or moved before it could be read` };
+    }
+    return { kind: 'fail', code: FailureCode.UNREADABLE, message: `${source}: cannot be read (${code ?? String(error)})` };
+  }
+  const all = opts.sizes.map((box) => ({ ...box, dest: thumbnailPath(source, opts.outputFolderName, box) }));
+  if (opts.force) return { kind: 'render', outputs: all };
+  const current = await Promise.all(
+    all.map((o) =>
+      stat(o.dest).then(
+        (st) => st.isFile() && isStampCurrent(st.mtimeMs, mtimeMs, opts.quality),
+        () => false,
+      ),
+    ),
+  );
+  const outputs = all.filter((_, i) => !current[i]);
+  return outputs.length === 0 ? { kind: 'skip' } : { kind: 'render', outputs };
+}

@@ -1,0 +1,15 @@
+/**
+ * Worker entry (dist/worker.js, or out/src/worker/index.js in tests): serves render tasks.
+ */
+import sharp from 'sharp';
+import { serveTasks } from '../core/pool/worker';
+import type { RenderResult, RenderTask } from '../core/task';
+import { renderImage } from './render';
+
+// One image per core beats libvips threads inside one image (measured, see bench/engine): each
+// worker runs one libvips thread and the pool provides the parallelism. The operation cache only
+// helps when the same input is processed again, which never happens here, and holds memory.
+sharp.concurrency(1);
+sharp.cache(false);
+
+serveTasks<RenderTask, RenderResult>((task) => renderImage(task));
