@@ -5,8 +5,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
-import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import type { MessagePort, ResourceLimits, TransferListItem } from 'node:worker_threads';
 import type { Logger } from '../log';
 import { nullLogger } from '../log';
 import { Deque } from './deque';
@@ -18,7 +18,7 @@ import {
   WorkerCrashedError,
   WorkerStartError,
 } from './errors';
-import type { ResultMessage, TaskMessage } from './protocol';
+import type { PortMessage, ResultMessage, TaskMessage } from './protocol';
 import { reviveError } from './protocol';
 
 export * from './errors';
@@ -121,7 +121,10 @@ class PoolWorker {
   /** Kept because `thread.threadId` reads -1 once the thread has exited. */
   readonly id: number;
 
-  constructor(readonly thread: Worker) {
+  constructor(
+    readonly thread: Worker,
+    readonly port: MessagePort,
+  ) {
     this.id = thread.threadId;
   }
 }
@@ -358,7 +361,7 @@ export class WorkerPool<T = unknown, R = unknown> {
     if (task.enqueuedAt !== 0) task.startedAt = performance.now();
     try {
       const message: TaskMessage<T> = { taskId: task.id, task: task.payload };
-      worker.thread.postMessage(message, task.transferList);
+      worker.port.postMessage(message, task.transferList);
       return true;
     } catch (error) {
       // The task could not be cloned: that is the task's fault, the worker is fine.
@@ -413,8 +416,14 @@ export class WorkerPool<T = unknown, R = unknown> {
       this.startFailed(new WorkerStartError(this.filename, -1, error));
       return false;
     }
-    const worker = new PoolWorker(thread);
-    thread.on('message', (message: ResultMessage<R>) => this.onMessage(worker, message));
+    // A private channel instead of the Worker's own port: the Worker object re-emits every
+    // message of its port as an EventEmitter event, a hop per task we can skip.
+    const { port1, port2 } = new MessageChannel();
+    thread.postMessage({ port: port2 } satisfies PortMessage, [port2]);
+    const worker = new PoolWorker(thread, port1);
+    port1.on('message', (message: ResultMessage<R>) => this.onMessage(worker, message));
+    // The thread's handle alone decides whether the process stays alive (see next()).
+    port1.unref();
     thread.on('error', (error) => (worker.lastError = error));
     thread.on('exit', (code) => this.onExit(worker, code));
     this.workers.add(worker);
@@ -451,6 +460,12 @@ export class WorkerPool<T = unknown, R = unknown> {
   }
 
   private onExit(worker: PoolWorker, code: number): void {
+    // An answer posted just before the thread died may still be in the port: take it
+    // first, or a task that completed would be reported as crashed.
+    for (let m = receiveMessageOnPort(worker.port); m !== undefined; m = receiveMessageOnPort(worker.port)) {
+      this.onMessage(worker, m.message as ResultMessage<R>);
+    }
+    worker.port.close();
     this.workers.delete(worker);
     const state = worker.state;
     if (state !== EXITING) {

@@ -1,7 +1,14 @@
+import type { MessagePort } from 'node:worker_threads';
+
 /**
  * The plain-data messages between the pool and its workers. Kept in one module so the
  * two ends cannot drift apart; nothing here may need more than structured clone.
  */
+
+/** Pool -> worker, first message on `parentPort`: the private port all later messages use. */
+export interface PortMessage {
+  port: MessagePort;
+}
 
 /** Pool -> worker: run one task. */
 export interface TaskMessage<T = unknown> {

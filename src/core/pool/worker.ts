@@ -7,7 +7,8 @@
  * and nothing else is needed: the pool posts one task at a time and waits for its answer.
  */
 import { parentPort } from 'node:worker_threads';
-import type { ReadyMessage, ResultMessage, TaskMessage } from './protocol';
+import type { MessagePort } from 'node:worker_threads';
+import type { PortMessage, ReadyMessage, ResultMessage, TaskMessage } from './protocol';
 import { serializeError } from './protocol';
 
 /**
@@ -16,11 +17,14 @@ import { serializeError } from './protocol';
  * fail: a worker that throws or exits before this call counts as "failed to start".
  */
 export function serveTasks<T, R>(handler: (task: T) => R | Promise<R>): void {
-  const port = parentPort;
-  if (port === null) {
+  if (parentPort === null) {
     throw new Error('serveTasks() must be called inside a worker thread started by WorkerPool');
   }
+  // The pool's first message hands over a private port; every task and answer uses it.
+  parentPort.once('message', ({ port }: PortMessage) => serve(port, handler));
+}
 
+function serve<T, R>(port: MessagePort, handler: (task: T) => R | Promise<R>): void {
   const reply = (taskId: number, result: R): void => {
     try {
       port.postMessage({ taskId, result } satisfies ResultMessage<R>);
