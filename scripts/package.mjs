@@ -13,8 +13,8 @@ const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: ['ignore'
 
 run('node', ['esbuild.js', '--production']);
 run(path.join(root, 'node_modules/.bin/vsce'), ['package', '--target', target, '--allow-missing-repository', '--skip-license', '-o', out]);
-const listing = run(path.join(root, 'node_modules/.bin/vsce'), ['ls', '--allow-missing-repository']).split('\n').filter(Boolean);
-for (const must of ['dist/extension.js', 'dist/worker.js', `node_modules/@img/sharp-${target}/package.json`]) {
+const listing = run(path.join(root, 'node_modules/.bin/vsce'), ['ls']).split('\n').filter(Boolean);
+for (const must of ['dist/extension.js', 'dist/worker.js', 'dist/cli.js', 'node_modules/sharp/dist/index.cjs', `node_modules/@img/sharp-${target}/package.json`]) {
   if (!listing.includes(must)) throw new Error(`the .vsix lacks ${must}`);
 }
 const stray = listing.filter((f) => /^node_modules\/@img\/sharp-(?!libvips-)/.test(f) && !f.startsWith(`node_modules/@img/sharp-${target}/`));

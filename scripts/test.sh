@@ -29,7 +29,7 @@ if [ "$tier" = all ] || [ "$tier" = host ]; then
 fi
 if [ "$tier" = all ] || [ "$tier" = ui ]; then
   npm run --silent package
-  run_tier ui npx mocha --ui tdd --timeout 180000 'test/ui/*.test.mjs'
+  run_tier ui npx mocha --no-config --ui tdd --timeout 180000 'test/ui/*.test.mjs'
 fi
 
 # One closing line over every tier, from mocha's own "N passing / N failing" lines.
