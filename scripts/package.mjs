@@ -12,7 +12,7 @@ const out = path.join(root, `${pkg.name}-${target}-${pkg.version}.vsix`);
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
 run('node', ['esbuild.js', '--production']);
-run(path.join(root, 'node_modules/.bin/vsce'), ['package', '--target', target, '--allow-missing-repository', '--skip-license', '-o', out]);
+run(path.join(root, 'node_modules/.bin/vsce'), ['package', '--target', target, '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '-o', out]);
 const listing = run(path.join(root, 'node_modules/.bin/vsce'), ['ls']).split('\n').filter(Boolean);
 for (const must of ['dist/extension.js', 'dist/worker.js', 'dist/cli.js', 'node_modules/sharp/dist/index.cjs', `node_modules/@img/sharp-${target}/package.json`]) {
   if (!listing.includes(must)) throw new Error(`the .vsix lacks ${must}`);
