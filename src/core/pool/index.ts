@@ -442,12 +442,25 @@ export class WorkerPool<T = unknown, R = unknown> {
       this.changed();
       return;
     }
-    const task = worker.task as Task<T, R> | null;
-    if (task === null || task.id !== message.taskId) return;
-    worker.task = null;
-    this.runningCount--;
+    const task = this.takeTask(worker, message);
+    if (task === null) return;
     // Hand the worker its next task before resolving, so it never waits on our callers.
     this.next(worker);
+    this.finish(task, message);
+    if (this.closing) this.checkDrained();
+    this.changed();
+  }
+
+  /** Detaches the task `message` answers from its worker; null for a stale answer. */
+  private takeTask(worker: PoolWorker, message: ResultMessage<R>): Task<T, R> | null {
+    const task = worker.task as Task<T, R> | null;
+    if (task === null || task.id !== message.taskId) return null;
+    worker.task = null;
+    this.runningCount--;
+    return task;
+  }
+
+  private finish(task: Task<T, R>, message: ResultMessage<R>): void {
     if (message.error !== undefined) {
       this.failedCount++;
       this.settle(task, reviveError(message.error), undefined);
@@ -455,19 +468,20 @@ export class WorkerPool<T = unknown, R = unknown> {
       this.completedCount++;
       this.settle(task, undefined, message.result as R);
     }
-    if (this.closing) this.checkDrained();
-    this.changed();
   }
 
   private onExit(worker: PoolWorker, code: number): void {
-    // An answer posted just before the thread died may still be in the port: take it
-    // first, or a task that completed would be reported as crashed.
-    for (let m = receiveMessageOnPort(worker.port); m !== undefined; m = receiveMessageOnPort(worker.port)) {
-      this.onMessage(worker, m.message as ResultMessage<R>);
+    const state = worker.state;
+    if (state === BUSY) {
+      // An answer posted just before the thread died may still be in the port: a task that
+      // completed must not be reported as crashed. (No next(): this worker is gone.)
+      for (let m = receiveMessageOnPort(worker.port); m !== undefined; m = receiveMessageOnPort(worker.port)) {
+        const task = this.takeTask(worker, m.message as ResultMessage<R>);
+        if (task !== null) this.finish(task, m.message as ResultMessage<R>);
+      }
     }
     worker.port.close();
     this.workers.delete(worker);
-    const state = worker.state;
     if (state !== EXITING) {
       this.active--;
       worker.state = EXITING;
@@ -477,9 +491,9 @@ export class WorkerPool<T = unknown, R = unknown> {
       this.starting--;
       this.startFailed(new WorkerStartError(this.filename, code, worker.lastError));
     } else if (state === IDLE) {
-      this.free.splice(this.free.indexOf(worker), 1);
+      this.removeFree(worker);
       this.logger.debug(`pool: idle worker ${id} exited unexpectedly (code ${code})`);
-    } else if (state === BUSY) {
+    } else if (state === BUSY && worker.task !== null) {
       const task = worker.task as Task<T, R>;
       worker.task = null;
       this.runningCount--;
@@ -560,11 +574,16 @@ export class WorkerPool<T = unknown, R = unknown> {
   /** Stops a worker for good; its 'exit' event does the bookkeeping of the thread. */
   private retire(worker: PoolWorker): void {
     if (worker.state === STARTING) this.starting--;
-    if (worker.state === IDLE) this.free.splice(this.free.indexOf(worker), 1);
+    if (worker.state === IDLE) this.removeFree(worker);
     worker.state = EXITING;
     this.active--;
     worker.thread.unref();
     void worker.thread.terminate();
+  }
+
+  private removeFree(worker: PoolWorker): void {
+    const at = this.free.indexOf(worker);
+    if (at >= 0) this.free.splice(at, 1);
   }
 
   private armIdleTimer(): void {
