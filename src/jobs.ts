@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { createThumbnailPool, runJob, type JobProgress, type JobSummary, type ThumbnailPool } from './core/engine';
+import type { PoolStats } from './core/pool';
 import type { ThumbnailSettings } from './core/settings';
 import type { Logger } from './core/log';
 import { Disposable } from './util/dispose';
@@ -49,6 +50,11 @@ export class JobRunner extends Disposable {
 
   get poolStarted(): boolean {
     return this._pool !== undefined;
+  }
+
+  /** The shared pool's counts, or undefined before the first job. */
+  get poolStats(): PoolStats | undefined {
+    return this._pool?.stats;
   }
 
   resize(size: number): void {

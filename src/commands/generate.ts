@@ -31,7 +31,7 @@ export class GenerateCommand {
   ) {}
 
   async execute(uri?: vscode.Uri, selection?: vscode.Uri[]): Promise<FolderOutcome[]> {
-    let targets = selection?.length ? selection : uri ? [uri] : [];
+    let targets = selection && selection.length > 1 ? await foldersOnly(selection) : uri ? [uri] : [];
     if (targets.length === 0) {
       const picked = await pickFolder(this._force);
       if (!picked) return [];
@@ -152,6 +152,12 @@ export class GenerateCommand {
     void vscode.window.showErrorMessage(message);
     return { folder, status, message };
   }
+}
+
+/** A mixed Explorer selection: the files in it are not what the user asked thumbnails for. */
+async function foldersOnly(uris: vscode.Uri[]): Promise<vscode.Uri[]> {
+  const stats = await Promise.all(uris.map((u) => Promise.resolve(vscode.workspace.fs.stat(u)).catch(() => undefined)));
+  return uris.filter((_, i) => (stats[i]?.type ?? 0) & vscode.FileType.Directory);
 }
 
 function errorText(e: unknown): string {

@@ -64,7 +64,8 @@ async function render(task: RenderTask, tuning: RenderTuning): Promise<RenderRes
   // Buffer (no 8 MB allocation and copy through JS).
   let meta: Metadata;
   try {
-    meta = await sharp(source, inputOptions(task.maxPixels)).metadata();
+    // Header only; the limit is checked below with the dimensions in the message.
+    meta = await sharp(source, { ...inputOptions(task.maxPixels), limitInputPixels: false }).metadata();
   } catch (error) {
     throw decodeError(source, error);
   }
@@ -130,18 +131,21 @@ async function render(task: RenderTask, tuning: RenderTuning): Promise<RenderRes
       const from =
         middle && middle.raw.width >= 2 * t.width && middle.raw.height >= 2 * t.height ? middle : top;
       let jpeg: Buffer;
+      // Without this sharp would write a one-channel input as three-channel sRGB.
+      const space = grey ? 'b-w' : 'srgb';
       if (t.width === from.raw.width && t.height === from.raw.height) {
-        jpeg = await sharp(from.data, { raw: from.raw }).jpeg(jpegOptions).toBuffer();
+        jpeg = await sharp(from.data, { raw: from.raw }).toColourspace(space).jpeg(jpegOptions).toBuffer();
       } else if (i === 1 && targets.length > 2) {
         const data = await sharp(from.data, { raw: from.raw })
           .resize(t.width, t.height, { fit: 'fill', kernel: tuning.derivedKernel })
           .raw()
           .toBuffer();
         middle = { data, raw: { width: t.width, height: t.height, channels: from.raw.channels } };
-        jpeg = await sharp(data, { raw: middle.raw }).jpeg(jpegOptions).toBuffer();
+        jpeg = await sharp(data, { raw: middle.raw }).toColourspace(space).jpeg(jpegOptions).toBuffer();
       } else {
         jpeg = await sharp(from.data, { raw: from.raw })
           .resize(t.width, t.height, { fit: 'fill', kernel: tuning.derivedKernel })
+          .toColourspace(space)
           .jpeg(jpegOptions)
           .toBuffer();
       }

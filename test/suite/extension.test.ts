@@ -6,6 +6,12 @@ import sharp from 'sharp';
 import type { FolderOutcome } from '../../src/commands/generate';
 import { api, listFiles, makePhotoFolder, workspaceRoot } from './helpers';
 
+/** Waits for a condition the configuration event makes true; the assertion after it decides. */
+async function until(condition: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
 const generate = (dir: string): Thenable<FolderOutcome[]> => vscode.commands.executeCommand('thumbnails.generate', vscode.Uri.file(dir));
 const regenerate = (dir: string): Thenable<FolderOutcome[]> => vscode.commands.executeCommand('thumbnails.regenerate', vscode.Uri.file(dir));
 
@@ -73,6 +79,10 @@ suite('Folder Thumbnails in a real extension host', () => {
     const { runner } = await api();
     const deadline = Date.now() + 30_000;
     while (!(runner.jobs[0]?.progress.done >= 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const { statusBar } = await api();
+    assert.equal(statusBar.state.visible, true);
+    assert.match(statusBar.state.text, /^\$\(sync~spin\) Thumbnails \d+\/\d+\+?$/);
+    assert.match(statusBar.state.tooltip, /many: \d+ of \d+\+? images/);
     const cancelled = await vscode.commands.executeCommand<number>('thumbnails.cancel');
     assert.equal(cancelled, 1);
     const [outcome] = await running;
@@ -110,6 +120,31 @@ suite('Folder Thumbnails in a real extension host', () => {
       assert.equal(fs.existsSync(path.join(workspaceRoot(), 'escape')), false);
     } finally {
       await config.update('outputFolderName', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
+  test('a multi-folder Explorer selection runs each folder and ignores the files in it', async () => {
+    const a = await makePhotoFolder('pick-a', 1, 300, 200);
+    const b = await makePhotoFolder('pick-b', 2, 300, 200);
+    const file = vscode.Uri.file(path.join(a, 'photo-000.jpg'));
+    const outcomes = await vscode.commands.executeCommand<FolderOutcome[]>('thumbnails.generate', vscode.Uri.file(a), [vscode.Uri.file(a), file, vscode.Uri.file(b)]);
+    assert.deepEqual(outcomes.map((o) => [o.folder, o.status]), [[a, 'done'], [b, 'done']]);
+    assert.equal(listFiles(path.join(a, 'thumbnails')).length, 2);
+    assert.equal(listFiles(path.join(b, 'thumbnails')).length, 4);
+  });
+
+  test('changing thumbnails.maxWorkers resizes the running pool without a reload', async () => {
+    const { runner } = await api();
+    const config = vscode.workspace.getConfiguration('thumbnails');
+    await config.update('maxWorkers', 1, vscode.ConfigurationTarget.Workspace);
+    try {
+      await until(() => runner.poolStats?.size === 1, 5000);
+      assert.equal(runner.poolStats?.size, 1);
+      await config.update('maxWorkers', 3, vscode.ConfigurationTarget.Workspace);
+      await until(() => runner.poolStats?.size === 3, 5000);
+      assert.equal(runner.poolStats?.size, 3);
+    } finally {
+      await config.update('maxWorkers', undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
 });
