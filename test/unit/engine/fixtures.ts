@@ -1,0 +1,173 @@
+/**
+ * Fixture images for the engine tests, made with sharp into a fresh temp folder per test, so no
+ * binary fixture is committed and every test starts clean.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, lstatSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import sharp from 'sharp';
+
+export { sharp };
+
+/** A temp folder removed by the returned cleanup. */
+export function tempFolder(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ft-engine-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Writes a noisy-ish RGB JPEG of the given size (a gradient, so resizes have work to do). */
+export async function jpeg(
+  file: string,
+  width: number,
+  height: number,
+  options: { progressive?: boolean; quality?: number } = {},
+): Promise<string> {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const data = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      data[i] = (x * 255) / Math.max(1, width - 1);
+      data[i + 1] = (y * 255) / Math.max(1, height - 1);
+      data[i + 2] = (x * 7 + y * 13) & 255;
+    }
+  }
+  await sharp(data, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: options.quality ?? 85, progressive: options.progressive ?? false })
+    .toFile(file);
+  return file;
+}
+
+/** A solid-colour JPEG. */
+export async function solid(file: string, width: number, height: number, rgb: [number, number, number]): Promise<string> {
+  mkdirSync(path.dirname(file), { recursive: true });
+  await sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } })
+    .jpeg({ quality: 95 })
+    .toFile(file);
+  return file;
+}
+
+export type Rgb = [number, number, number];
+/** Quadrant colours of the orientation test picture, as displayed: TL, TR, BL, BR. */
+export const QUADRANTS: Rgb[] = [
+  [230, 20, 20],
+  [20, 200, 20],
+  [20, 20, 230],
+  [240, 240, 240],
+];
+
+/**
+ * Writes a JPEG whose *displayed* picture (after applying EXIF `orientation`) is `width` x
+ * `height` with the four {@link QUADRANTS}; the stored pixels are transformed by hand per the
+ * EXIF spec, independently of sharp's autoOrient.
+ */
+export async function orientedJpeg(file: string, width: number, height: number, orientation: number): Promise<string> {
+  const display = (x: number, y: number): Rgb => QUADRANTS[(y < height / 2 ? 0 : 2) + (x < width / 2 ? 0 : 1)];
+  const swap = orientation >= 5;
+  const ws = swap ? height : width;
+  const hs = swap ? width : height;
+  const data = Buffer.alloc(ws * hs * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      // Stored coordinates of displayed pixel (x, y).
+      let sx: number;
+      let sy: number;
+      switch (orientation) {
+        case 1: [sx, sy] = [x, y]; break;
+        case 2: [sx, sy] = [ws - 1 - x, y]; break;
+        case 3: [sx, sy] = [ws - 1 - x, hs - 1 - y]; break;
+        case 4: [sx, sy] = [x, hs - 1 - y]; break;
+        case 5: [sx, sy] = [y, x]; break;
+        case 6: [sx, sy] = [y, hs - 1 - x]; break;
+        case 7: [sx, sy] = [ws - 1 - y, hs - 1 - x]; break;
+        case 8: [sx, sy] = [ws - 1 - y, x]; break;
+        default: throw new Error(`orientation ${orientation}`);
+      }
+      const i = (sy * ws + sx) * 3;
+      const c = display(x, y);
+      data[i] = c[0];
+      data[i + 1] = c[1];
+      data[i + 2] = c[2];
+    }
+  }
+  mkdirSync(path.dirname(file), { recursive: true });
+  await sharp(data, { raw: { width: ws, height: hs, channels: 3 } })
+    .jpeg({ quality: 95 })
+    .withMetadata({ orientation })
+    .toFile(file);
+  return file;
+}
+
+/** The RGB(A) value of one pixel of an image file, as sharp decodes it (no orientation applied). */
+export async function pixel(file: string, x: number, y: number): Promise<number[]> {
+  const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
+  const i = (y * info.width + x) * info.channels;
+  return [...data.subarray(i, i + info.channels)];
+}
+
+/** Asserts-friendly: max abs difference between two colours. */
+export function colourDistance(a: number[], b: number[]): number {
+  return Math.max(...a.map((v, i) => Math.abs(v - (b[i] ?? b[0]))));
+}
+
+/**
+ * A JPEG whose header claims `width` x `height` (e.g. 30000x30000) but holds the data of a tiny
+ * picture: a decompression bomb in a few hundred bytes. Made by patching the SOF0 marker.
+ */
+export async function bomb(file: string, width: number, height: number): Promise<string> {
+  const small = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#808080' } })
+    .jpeg({ quality: 50 })
+    .toBuffer();
+  const bytes = Buffer.from(small);
+  for (let i = 2; i < bytes.length - 9; ) {
+    if (bytes[i] !== 0xff) throw new Error('bad marker walk');
+    const marker = bytes[i + 1];
+    const length = bytes.readUInt16BE(i + 2);
+    if (marker === 0xc0 || marker === 0xc2) {
+      bytes.writeUInt16BE(height, i + 5);
+      bytes.writeUInt16BE(width, i + 7);
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, bytes);
+      return file;
+    }
+    i += 2 + length;
+  }
+  throw new Error('no SOF marker found');
+}
+
+/** Every path under `dir`, relative, sorted; folders end with "/". */
+export function listTree(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, rel: string): void => {
+    for (const name of readdirSync(d)) {
+      const full = path.join(d, name);
+      const r = rel ? `${rel}/${name}` : name;
+      if (lstatSync(full).isDirectory()) {
+        out.push(`${r}/`);
+        walk(full, r);
+      } else out.push(r);
+    }
+  };
+  walk(dir, '');
+  return out.sort();
+}
+
+/** Paths of temp files our writer could leave (hidden *.tmp). */
+export function tempFiles(dir: string): string[] {
+  return listTree(dir).filter((p) => /(^|\/)\.[^/]*\.tmp$/.test(p));
+}
+
+export async function dims(file: string): Promise<{ width: number; height: number; orientation?: number; space?: string; channels?: number; format?: string }> {
+  const m = await sharp(await readFile(file)).metadata();
+  return { width: m.width ?? 0, height: m.height ?? 0, orientation: m.orientation, space: m.space, channels: m.channels, format: m.format };
+}
+
+/** Makes a FIFO (named pipe) at `file`. */
+export function fifo(file: string): void {
+  execFileSync('mkfifo', [file]);
+}
+
+/** Workers for the engine tests: the compiled worker entry. */
+export const WORKER_FILE = path.resolve(__dirname, '../../../src/worker/index.js');

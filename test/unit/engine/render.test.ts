@@ -1,0 +1,282 @@
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { fitInside, renderImage } from '../../../src/worker/render';
+import { DEFAULT_MAX_PIXELS, type RenderResult, type RenderTask } from '../../../src/core/task';
+import { thumbnailPath } from '../../../src/core/plan';
+import { isStampCurrent } from '../../../src/core/stamp';
+import { statSync } from 'node:fs';
+import {
+  bomb,
+  colourDistance,
+  dims,
+  fifo,
+  jpeg,
+  orientedJpeg,
+  pixel,
+  QUADRANTS,
+  sharp,
+  tempFiles,
+  tempFolder,
+} from './fixtures';
+
+const BOXES = [
+  { width: 256, height: 256 },
+  { width: 64, height: 64 },
+  { width: 32, height: 32 },
+];
+
+function task(source: string, boxes = BOXES, quality = 65): RenderTask {
+  return {
+    source,
+    quality,
+    maxPixels: DEFAULT_MAX_PIXELS,
+    outputs: boxes.map((b) => {
+      const dest = thumbnailPath(source, 'thumbnails', b);
+      return { ...b, dest, temp: path.join(path.dirname(dest), `.${path.basename(dest)}.t.tmp`) };
+    }),
+  };
+}
+
+function failure(result: RenderResult): { code: string; message: string } {
+  assert.equal(result.ok, false, 'expected a per-file failure');
+  return result as { code: string; message: string };
+}
+
+suite('engine: render (sharp, main thread)', () => {
+  let dir: string;
+  let cleanup: () => void;
+  setup(() => ({ dir, cleanup } = tempFolder()));
+  teardown(() => {
+    assert.deepEqual(tempFiles(dir), [], 'no temp file may be left');
+    cleanup();
+  });
+
+  test('fitInside keeps aspect and never enlarges', () => {
+    assert.deepEqual(fitInside(4000, 3000, 1024, 1024), { width: 1024, height: 768 });
+    assert.deepEqual(fitInside(3000, 4000, 256, 256), { width: 192, height: 256 });
+    assert.deepEqual(fitInside(20, 10, 1024, 1024), { width: 20, height: 10 });
+    assert.deepEqual(fitInside(10000, 100, 32, 32), { width: 32, height: 1 });
+  });
+
+  const shapes: Array<[string, number, number, Array<[number, number]>]> = [
+    ['landscape', 800, 600, [[256, 192], [64, 48], [32, 24]]],
+    ['portrait', 600, 800, [[192, 256], [48, 64], [24, 32]]],
+    ['tiny (never enlarged)', 40, 20, [[40, 20], [40, 20], [32, 16]]],
+    ['panorama', 2400, 200, [[256, 21], [64, 5], [32, 3]]],
+  ];
+  for (const [name, w, h, expected] of shapes) {
+    test(`dimensions: ${name} ${w}x${h}`, async () => {
+      const src = await jpeg(path.join(dir, 'a.jpg'), w, h);
+      const before = readFileSync(src);
+      const result = await renderImage(task(src));
+      assert.deepEqual(result, { ok: true, thumbnails: 3, width: w, height: h });
+      for (let i = 0; i < BOXES.length; i++) {
+        const d = await dims(thumbnailPath(src, 'thumbnails', BOXES[i]));
+        assert.deepEqual([d.width, d.height], expected[i], `${BOXES[i].width}x${BOXES[i].height}`);
+        assert.equal(d.format, 'jpeg');
+      }
+      assert.deepEqual(readFileSync(src), before, 'the source is never written');
+    });
+  }
+
+  test('default six sizes from one task, stamped as up to date', async () => {
+    const src = await jpeg(path.join(dir, 'big.jpg'), 1600, 1200);
+    const boxes = [1024, 512, 256, 128, 64, 32].map((s) => ({ width: s, height: s }));
+    const result = await renderImage(task(src, boxes, 70));
+    assert.equal(result.ok && result.thumbnails, 6);
+    const srcMtime = statSync(src).mtimeMs;
+    for (const b of boxes) {
+      const out = thumbnailPath(src, 'thumbnails', b);
+      const d = await dims(out);
+      assert.deepEqual([d.width, d.height], [b.width, Math.round((b.width * 3) / 4)]);
+      assert.ok(isStampCurrent(statSync(out).mtimeMs, srcMtime, 70));
+      assert.ok(!isStampCurrent(statSync(out).mtimeMs, srcMtime, 65));
+    }
+  });
+
+  for (let orientation = 1; orientation <= 8; orientation++) {
+    test(`EXIF orientation ${orientation}: pixels upright, no orientation tag left`, async () => {
+      const src = await orientedJpeg(path.join(dir, `o${orientation}.jpg`), 96, 48, orientation);
+      assert.equal((await dims(src)).orientation, orientation);
+      const result = await renderImage(task(src, [{ width: 64, height: 64 }]));
+      assert.equal(result.ok, true);
+      const out = thumbnailPath(src, 'thumbnails', { width: 64, height: 64 });
+      const d = await dims(out);
+      assert.deepEqual([d.width, d.height], [64, 32]);
+      assert.equal(d.orientation, undefined);
+      const probes: Array<[number, number]> = [[12, 6], [52, 6], [12, 26], [52, 26]];
+      for (let q = 0; q < 4; q++) {
+        const got = await pixel(out, ...probes[q]);
+        assert.ok(colourDistance(got, QUADRANTS[q]) < 40, `quadrant ${q}: got ${got}, want ${QUADRANTS[q]}`);
+      }
+    });
+  }
+
+  test('CMYK source: sRGB output with the right colour', async () => {
+    const src = path.join(dir, 'cmyk.jpg');
+    await sharp({ create: { width: 120, height: 80, channels: 3, background: { r: 200, g: 30, b: 30 } } })
+      .toColourspace('cmyk')
+      .jpeg({ quality: 95 })
+      .toFile(src);
+    const m = await dims(src);
+    assert.equal(m.space, 'cmyk');
+    assert.equal((await renderImage(task(src, [{ width: 64, height: 64 }]))).ok, true);
+    const out = thumbnailPath(src, 'thumbnails', { width: 64, height: 64 });
+    const d = await dims(out);
+    assert.equal(d.space, 'srgb');
+    assert.equal(d.channels, 3);
+    const got = await pixel(out, 30, 20);
+    assert.ok(colourDistance(got, [200, 30, 30]) < 45, `got ${got}`);
+  });
+
+  test('greyscale source stays greyscale (one channel), values kept', async () => {
+    const src = path.join(dir, 'grey.jpg');
+    await sharp(Buffer.alloc(100 * 60, 90), { raw: { width: 100, height: 60, channels: 1 } })
+      .toColourspace('b-w')
+      .jpeg({ quality: 95 })
+      .toFile(src);
+    assert.equal((await dims(src)).channels, 1);
+    assert.equal((await renderImage(task(src, [{ width: 50, height: 50 }]))).ok, true);
+    const out = thumbnailPath(src, 'thumbnails', { width: 50, height: 50 });
+    const d = await dims(out);
+    assert.equal(d.channels, 1);
+    assert.deepEqual([d.width, d.height], [50, 30]);
+    assert.ok(Math.abs((await pixel(out, 25, 15))[0] - 90) <= 3);
+  });
+
+  test('ICC-profiled (wide-gamut P3) source is converted to sRGB through its profile', async () => {
+    const src = path.join(dir, 'p3.jpg');
+    const srgbRed = [220, 40, 40];
+    await sharp({ create: { width: 80, height: 80, channels: 3, background: { r: 220, g: 40, b: 40 } } })
+      .withIccProfile('p3')
+      .jpeg({ quality: 98 })
+      .toFile(src);
+    // The stored numbers (read with the profile ignored) are P3 values, far from the sRGB ones:
+    // a render that ignored or dropped the profile would pass them through.
+    const { data } = await sharp(src, { ignoreIcc: true }).raw().toBuffer({ resolveWithObject: true });
+    const stored = [...data.subarray(0, 3)];
+    assert.ok(colourDistance(stored, srgbRed) > 12, `stored ${stored}`);
+    assert.equal((await renderImage(task(src, [{ width: 32, height: 32 }]))).ok, true);
+    const out = thumbnailPath(src, 'thumbnails', { width: 32, height: 32 });
+    const raw = await sharp(out, { ignoreIcc: true }).raw().toBuffer();
+    const got = [...raw.subarray(16 * 32 * 3 + 16 * 3, 16 * 32 * 3 + 16 * 3 + 3)];
+    assert.ok(colourDistance(got, srgbRed) < 8, `got ${got}, want ~${srgbRed}`);
+    assert.equal((await sharp(out).metadata()).icc, undefined);
+  });
+
+  test('progressive and baseline inputs', async () => {
+    for (const progressive of [true, false]) {
+      const src = await jpeg(path.join(dir, `p-${progressive}.jpg`), 300, 200, { progressive });
+      assert.equal((await sharp(src).metadata()).isProgressive, progressive);
+      assert.equal((await renderImage(task(src, [{ width: 64, height: 64 }]))).ok, true);
+      const d = await dims(thumbnailPath(src, 'thumbnails', { width: 64, height: 64 }));
+      assert.deepEqual([d.width, d.height], [64, 43]);
+    }
+  });
+
+  test('EMPTY_FILE', async () => {
+    const src = path.join(dir, 'empty.jpg');
+    writeFileSync(src, '');
+    const f = failure(await renderImage(task(src)));
+    assert.equal(f.code, 'EMPTY_FILE');
+    assert.match(f.message, /empty\.jpg: is empty/);
+  });
+
+  test('CORRUPT_JPEG: truncated file, and garbage after the start marker', async () => {
+    const good = await jpeg(path.join(dir, 'good.jpg'), 400, 300, { quality: 95 });
+    const bytes = readFileSync(good);
+    const cut = path.join(dir, 'cut.jpg');
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    let f = failure(await renderImage(task(cut)));
+    assert.equal(f.code, 'CORRUPT_JPEG');
+    assert.match(f.message, /cut\.jpg: is truncated or corrupt/);
+    const garbage = path.join(dir, 'garbage.jpg');
+    writeFileSync(garbage, Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(2000, 0x5a)]));
+    f = failure(await renderImage(task(garbage)));
+    assert.equal(f.code, 'CORRUPT_JPEG');
+    assert.ok(f.message.includes(garbage));
+    // Nothing of a failed image is left behind.
+    assert.deepEqual(tempFiles(dir), []);
+  });
+
+  test('NOT_JPEG: a PNG and a text file named .jpg', async () => {
+    const png = path.join(dir, 'png.jpg');
+    await sharp({ create: { width: 10, height: 10, channels: 3, background: '#fff' } }).png().toFile(png);
+    let f = failure(await renderImage(task(png)));
+    assert.equal(f.code, 'NOT_JPEG');
+    assert.match(f.message, /png\.jpg: is a PNG image/);
+    const txt = path.join(dir, 'notes.JPG');
+    writeFileSync(txt, 'hello, I am text\n');
+    f = failure(await renderImage(task(txt)));
+    assert.equal(f.code, 'NOT_JPEG');
+    assert.match(f.message, /notes\.JPG: is a text file/);
+  });
+
+  test('TOO_MANY_PIXELS: a 30000x30000 header is refused without decoding', async () => {
+    const src = await bomb(path.join(dir, 'bomb.jpg'), 30000, 30000);
+    const before = process.memoryUsage().rss;
+    const f = failure(await renderImage(task(src)));
+    assert.equal(f.code, 'TOO_MANY_PIXELS');
+    assert.match(f.message, /bomb\.jpg: is 30000x30000 \(900 MP\), over the limit/);
+    // A decode would need 2.7 GB; refusing from the header allocates next to nothing.
+    assert.ok(process.memoryUsage().rss - before < 200e6);
+    // A lower limit applies to ordinary files too.
+    const normal = await jpeg(path.join(dir, 'n.jpg'), 200, 100);
+    const g = failure(await renderImage({ ...task(normal), maxPixels: 10_000 }));
+    assert.equal(g.code, 'TOO_MANY_PIXELS');
+  });
+
+  test('UNREADABLE: a FIFO (and, when not root, a mode-000 file) named .jpg', async () => {
+    const pipe = path.join(dir, 'pipe.jpg');
+    fifo(pipe);
+    const f = failure(await renderImage(task(pipe)));
+    assert.equal(f.code, 'UNREADABLE');
+    assert.match(f.message, /pipe\.jpg: is not a regular file/);
+    const dirNamedJpg = path.join(dir, 'folder.jpg');
+    mkdirSync(dirNamedJpg);
+    assert.equal(failure(await renderImage(task(dirNamedJpg))).code, 'UNREADABLE');
+    if (process.getuid?.() !== 0) {
+      const locked = await jpeg(path.join(dir, 'locked.jpg'), 20, 20);
+      chmodSync(locked, 0);
+      const g = failure(await renderImage(task(locked)));
+      assert.equal(g.code, 'UNREADABLE');
+      assert.match(g.message, /locked\.jpg: cannot be read \(EACCES\)/);
+    }
+  });
+
+  test('VANISHED: the file is gone when its turn comes', async () => {
+    const src = await jpeg(path.join(dir, 'gone.jpg'), 20, 20);
+    rmSync(src);
+    const f = failure(await renderImage(task(src)));
+    assert.equal(f.code, 'VANISHED');
+    assert.match(f.message, /gone\.jpg: was deleted or moved/);
+  });
+
+  test('OUTPUT_NOT_WRITABLE: the output folder is blocked by a file; no temp left', async () => {
+    const src = await jpeg(path.join(dir, 'a.jpg'), 200, 100);
+    writeFileSync(path.join(dir, 'thumbnails'), 'I am a file where the folder should be');
+    const f = failure(await renderImage(task(src)));
+    assert.equal(f.code, 'OUTPUT_NOT_WRITABLE');
+    assert.match(f.message, /thumbnails\/256x256\/a\.jpg: cannot be written \(E(NOTDIR|EXIST)\)/);
+  });
+
+  test('a cancelled task stops before writing and cleans up', async () => {
+    const src = await jpeg(path.join(dir, 'c.jpg'), 200, 100);
+    const cancel = new Int32Array(new SharedArrayBuffer(4));
+    Atomics.store(cancel, 0, 1);
+    const result = await renderImage({ ...task(src), cancel });
+    assert.deepEqual(result, { ok: false, code: 'CANCELLED', message: `${src}: cancelled` });
+    assert.deepEqual(
+      BOXES.map((b) => {
+        try {
+          statSync(thumbnailPath(src, 'thumbnails', b));
+          return true;
+        } catch {
+          return false;
+        }
+      }),
+      [false, false, false],
+    );
+  });
+});

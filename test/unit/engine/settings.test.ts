@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { compileExcludes, DEFAULTS, parseSettings, SettingsError } from '../../../src/core/settings';
+
+function problems(raw: Parameters<typeof parseSettings>[0]): string[] {
+  try {
+    parseSettings(raw);
+  } catch (error) {
+    assert.ok(error instanceof SettingsError);
+    return error.problems;
+  }
+  assert.fail('expected a SettingsError');
+}
+
+suite('engine: settings', () => {
+  test('missing keys take the defaults', () => {
+    const s = parseSettings({});
+    assert.deepEqual(
+      s.sizes.map((b) => `${b.width}x${b.height}`),
+      DEFAULTS.sizes,
+    );
+    assert.equal(s.quality, 65);
+    assert.equal(s.includeSubfolders, true);
+    assert.equal(s.outputFolderName, 'thumbnails');
+    assert.deepEqual(s.exclude, []);
+    assert.equal(s.skipUpToDate, true);
+    assert.equal(s.maxWorkers, 0);
+  });
+
+  test('sizes parse, keep order and drop duplicates', () => {
+    const s = parseSettings({ sizes: ['800x600', '64X64', '800x600'] });
+    assert.deepEqual(s.sizes, [
+      { width: 800, height: 600 },
+      { width: 64, height: 64 },
+    ]);
+  });
+
+  test('each bad size is named with its index and value', () => {
+    const p = problems({ sizes: ['256x256', '256x256', '12x', 0, '0x10'] });
+    assert.deepEqual(p, [
+      'thumbnails.sizes[2]: "12x" is not WIDTHxHEIGHT (e.g. "256x256")',
+      'thumbnails.sizes[3]: 0 is not WIDTHxHEIGHT (e.g. "256x256")',
+      'thumbnails.sizes[4]: "0x10" must have both sides between 1 and 16384',
+    ]);
+    assert.match(problems({ sizes: [] })[0], /thumbnails\.sizes: \[\] is empty/);
+    assert.match(problems({ sizes: '256x256' })[0], /thumbnails\.sizes: "256x256" is not a list/);
+  });
+
+  test('quality, booleans and maxWorkers are range- and type-checked, all at once', () => {
+    const p = problems({ quality: 101, includeSubfolders: 'yes', skipUpToDate: 1, maxWorkers: -1 });
+    assert.equal(p.length, 4);
+    assert.match(p[0], /^thumbnails\.quality: 101 /);
+    assert.match(p[1], /^thumbnails\.includeSubfolders: "yes" /);
+    assert.match(p[2], /^thumbnails\.skipUpToDate: 1 /);
+    assert.match(p[3], /^thumbnails\.maxWorkers: -1 /);
+    assert.match(problems({ quality: 65.5 })[0], /thumbnails\.quality: 65\.5/);
+  });
+
+  test('outputFolderName must be one plain, visible folder name', () => {
+    for (const bad of ['', '  ', '..', 'a/b', 'a\\b', '/abs', 'C:thumbs', '.thumbs', 'x..y', 'a*b']) {
+      const p = problems({ outputFolderName: bad });
+      assert.equal(p.length, 1, bad);
+      assert.ok(p[0].startsWith(`thumbnails.outputFolderName: ${JSON.stringify(bad)} `), p[0]);
+    }
+    assert.equal(parseSettings({ outputFolderName: 'thumbs 2' }).outputFolderName, 'thumbs 2');
+  });
+
+  test('exclude must be a list of non-empty strings', () => {
+    assert.match(problems({ exclude: 'raw' })[0], /thumbnails\.exclude: "raw" is not a list/);
+    assert.match(problems({ exclude: ['ok', ''] })[0], /thumbnails\.exclude\[1\]: ""/);
+  });
+
+  test('exclude globs: names at any depth, anchored paths, ** and braces', () => {
+    const ex = compileExcludes(['raw', 'private/*.jpg', '**/tmp-*', '*.{bak,old}.jpg']);
+    assert.equal(ex('raw'), true);
+    assert.equal(ex('a/b/raw'), true);
+    assert.equal(ex('a/rawer'), false);
+    assert.equal(ex('private/x.jpg'), true);
+    assert.equal(ex('a/private/x.jpg'), false);
+    assert.equal(ex('private/sub/x.jpg'), false);
+    assert.equal(ex('deep/er/tmp-1.jpg'), true);
+    assert.equal(ex('x.bak.jpg'), true);
+    assert.equal(ex('d/x.old.jpg'), true);
+    assert.equal(ex('x.jpg'), false);
+    assert.equal(compileExcludes([])('anything'), false);
+  });
+});
