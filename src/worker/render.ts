@@ -150,7 +150,11 @@ async function render(task: RenderTask, tuning: RenderTuning): Promise<RenderRes
           .toBuffer();
       }
       // The write of one size overlaps the encode of the next.
-      pendingWrites.push(writeAtomically(t.out, jpeg, stamp).then(() => void written.push(t.out.dest)));
+      const write = writeAtomically(t.out, jpeg, stamp).then(() => void written.push(t.out.dest));
+      // Handled below via allSettled; without this a write failing while the next size encodes
+      // would be an unhandled rejection, which kills the worker.
+      write.catch(() => undefined);
+      pendingWrites.push(write);
     }
     const settled = await Promise.allSettled(pendingWrites);
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');

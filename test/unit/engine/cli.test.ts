@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { jpeg, listTree, tempFiles, tempFolder } from './fixtures';
+
+const CLI = path.resolve(__dirname, '../../../src/cli.js');
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+suite('engine: CLI (node out/src/cli.js)', () => {
+  let dir: string;
+  let cleanup: () => void;
+  setup(() => ({ dir, cleanup } = tempFolder()));
+  teardown(() => {
+    assert.deepEqual(tempFiles(dir), []);
+    cleanup();
+  });
+
+  test('exit 0 and a text summary when every image succeeds', async () => {
+    await jpeg(path.join(dir, 'a.jpg'), 300, 200);
+    await jpeg(path.join(dir, 'sub', 'b.jpg'), 300, 200);
+    const r = await run([dir, '--sizes', '64x64,32x32', '--quality', '70', '--workers', '1']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^4 thumbnails for 2 images in [\d.]+ s, 0 up to date, 0 failed\.\n$/);
+    assert.equal(listTree(dir).filter((p) => p.endsWith('.jpg')).length, 6);
+  });
+
+  test('--json prints one object; exit 1 when an image fails', async () => {
+    await jpeg(path.join(dir, 'a.jpg'), 300, 200);
+    writeFileSync(path.join(dir, 'broken.jpg'), 'text');
+    const r = await run([dir, '--sizes=64x64', '--json']);
+    assert.equal(r.code, 1, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.deepEqual(Object.keys(out).sort(), ['cancelled', 'elapsedMs', 'failed', 'images', 'skipped', 'thumbnails']);
+    assert.equal(out.images, 1);
+    assert.equal(out.thumbnails, 1);
+    assert.equal(out.skipped, 0);
+    assert.equal(typeof out.elapsedMs, 'number');
+    assert.deepEqual(out.failed, [
+      { file: path.join(dir, 'broken.jpg'), code: 'NOT_JPEG', message: `${path.join(dir, 'broken.jpg')}: is a text file named like a JPEG` },
+    ]);
+    assert.equal(r.stdout.trim().split('\n').length, 1);
+  });
+
+  test('skips up-to-date images; --force remakes; --no-subfolders stays at the top', async () => {
+    await jpeg(path.join(dir, 'a.jpg'), 300, 200);
+    await jpeg(path.join(dir, 'sub', 'b.jpg'), 300, 200);
+    let r = await run([dir, '--sizes', '32x32', '--json', '--no-subfolders']);
+    assert.deepEqual(JSON.parse(r.stdout).images, 1);
+    r = await run([dir, '--sizes', '32x32', '--json']);
+    assert.deepEqual([JSON.parse(r.stdout).images, JSON.parse(r.stdout).skipped], [1, 1]);
+    r = await run([dir, '--sizes', '32x32', '--json', '--force']);
+    assert.equal(r.code, 0);
+    assert.deepEqual([JSON.parse(r.stdout).images, JSON.parse(r.stdout).skipped], [2, 0]);
+  });
+
+  test('exit 2 on bad arguments, with a message naming the problem', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [[dir, '--sizes', '12x'], /thumbnails\.sizes\[0\]: "12x" is not WIDTHxHEIGHT/],
+      [[dir, '--quality', 'high'], /--quality: "high" is not a whole number/],
+      [[dir, '--quality', '0'], /thumbnails\.quality: 0 is not a whole number from 1 to 100/],
+      [[dir, '--workers', '-3'], /--workers needs a value|thumbnails\.maxWorkers/],
+      [[dir, '--frobnicate'], /unknown option --frobnicate/],
+      [[], /missing <folder>/],
+      [[dir, dir], /only one folder/],
+      [[path.join(dir, 'nope')], /no such folder/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await run(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.equal(r.stdout, '');
+    }
+  });
+
+  test('--help prints usage and exits 0', async () => {
+    const r = await run(['--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /^Usage: folder-thumbnails <folder>/);
+  });
+});

@@ -1,0 +1,202 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { createThumbnailPool, runJob, type JobProgress, type ThumbnailPool } from '../../../src/core/engine';
+import { parseSettings, type RawSettings } from '../../../src/core/settings';
+import { bomb, dims, fifo, jpeg, listTree, sharp, tempFiles, tempFolder, WORKER_FILE } from './fixtures';
+
+const SMALL: RawSettings = { sizes: ['128x128', '64x64', '32x32'] };
+
+function thumbs(dir: string): string[] {
+  return listTree(dir).filter((p) => /(^|\/)thumbnails\/\d+x\d+\/[^/]+$/.test(p));
+}
+
+suite('engine: runJob through the pool', function () {
+  let pool: ThumbnailPool;
+  let dir: string;
+  let cleanup: () => void;
+  suiteSetup(() => {
+    pool = createThumbnailPool({ workerFile: WORKER_FILE, size: 2 });
+  });
+  suiteTeardown(() => pool.close());
+  setup(() => ({ dir, cleanup } = tempFolder()));
+  teardown(() => {
+    assert.deepEqual(tempFiles(dir), [], 'no temp file may be left');
+    cleanup();
+  });
+
+  test('makes every size for every image, in subfolders, and reports progress', async () => {
+    await jpeg(path.join(dir, 'a.jpg'), 300, 200);
+    await jpeg(path.join(dir, 'sub', 'b.JPEG'), 200, 300);
+    await jpeg(path.join(dir, 'sub', 'deeper', 'c.jpg'), 90, 30);
+    const progress: JobProgress[] = [];
+    const summary = await runJob(pool, { folder: dir, settings: parseSettings(SMALL), onProgress: (p) => progress.push(p) });
+    assert.equal(summary.folder, dir);
+    assert.equal(summary.images, 3);
+    assert.equal(summary.thumbnails, 9);
+    assert.equal(summary.skipped, 0);
+    assert.deepEqual(summary.failed, []);
+    assert.equal(summary.cancelled, false);
+    assert.deepEqual(thumbs(dir), [
+      'sub/deeper/thumbnails/128x128/c.jpg',
+      'sub/deeper/thumbnails/32x32/c.jpg',
+      'sub/deeper/thumbnails/64x64/c.jpg',
+      'sub/thumbnails/128x128/b.JPEG',
+      'sub/thumbnails/32x32/b.JPEG',
+      'sub/thumbnails/64x64/b.JPEG',
+      'thumbnails/128x128/a.jpg',
+      'thumbnails/32x32/a.jpg',
+      'thumbnails/64x64/a.jpg',
+    ]);
+    assert.deepEqual(await dims(path.join(dir, 'sub/thumbnails/64x64/b.JPEG')).then((d) => [d.width, d.height]), [43, 64]);
+    const last = progress[progress.length - 1];
+    assert.deepEqual({ ...last, lastFile: undefined }, {
+      found: 3, scanDone: true, done: 3, made: 3, skipped: 0, failed: 0, thumbnails: 9, lastFile: undefined,
+    });
+    for (let i = 1; i < progress.length; i++) assert.ok(progress[i].done >= progress[i - 1].done);
+  });
+
+  test('up to date is skipped with no rewrite; changed source, quality, sizes and force remake', async () => {
+    const a = await jpeg(path.join(dir, 'a.jpg'), 300, 200);
+    await jpeg(path.join(dir, 'b.jpg'), 300, 200);
+    const settings = parseSettings(SMALL);
+    assert.equal((await runJob(pool, { folder: dir, settings })).images, 2);
+    const thumbA = path.join(dir, 'thumbnails/64x64/a.jpg');
+    const inode = statSync(thumbA).ino;
+
+    let s = await runJob(pool, { folder: dir, settings });
+    assert.deepEqual([s.images, s.thumbnails, s.skipped], [0, 0, 2]);
+    assert.equal(statSync(thumbA).ino, inode, 'an up-to-date thumbnail is not rewritten');
+
+    // The source changes (newer mtime): only it is remade.
+    const t = statSync(a).mtimeMs / 1000 + 10;
+    utimesSync(a, t, t);
+    s = await runJob(pool, { folder: dir, settings });
+    assert.deepEqual([s.images, s.thumbnails, s.skipped], [1, 3, 1]);
+    assert.notEqual(statSync(thumbA).ino, inode);
+
+    // Different quality: everything is remade.
+    s = await runJob(pool, { folder: dir, settings: parseSettings({ ...SMALL, quality: 80 }) });
+    assert.deepEqual([s.images, s.thumbnails, s.skipped], [2, 6, 0]);
+
+    // One more size: only the missing thumbnails are made.
+    s = await runJob(pool, { folder: dir, settings: parseSettings({ sizes: [...(SMALL.sizes as string[]), '16x16'], quality: 80 }) });
+    assert.deepEqual([s.images, s.thumbnails, s.skipped], [2, 2, 0]);
+
+    // force, and skipUpToDate: false, remake everything.
+    s = await runJob(pool, { folder: dir, settings: parseSettings({ ...SMALL, quality: 80 }), force: true });
+    assert.deepEqual([s.images, s.thumbnails, s.skipped], [2, 6, 0]);
+    s = await runJob(pool, { folder: dir, settings: parseSettings({ ...SMALL, quality: 80, skipUpToDate: false }) });
+    assert.deepEqual([s.images, s.thumbnails, s.skipped], [2, 6, 0]);
+  });
+
+  test('outputs are never scanned as inputs, even on forced reruns', async () => {
+    await jpeg(path.join(dir, 'a.jpg'), 300, 200);
+    await jpeg(path.join(dir, 'x', 'b.jpg'), 300, 200);
+    const settings = parseSettings(SMALL);
+    for (let run = 0; run < 3; run++) {
+      const s = await runJob(pool, { folder: dir, settings, force: true });
+      assert.equal(s.images, 2);
+    }
+    assert.equal(thumbs(dir).length, 6);
+    assert.ok(!listTree(dir).some((p) => /thumbnails\/.*thumbnails/.test(p)));
+  });
+
+  test('each bad input is a per-file result with a stable code; the good ones still succeed', async () => {
+    await jpeg(path.join(dir, 'good.jpg'), 300, 200);
+    writeFileSync(path.join(dir, 'empty.jpg'), '');
+    const full = readFileSync(await jpeg(path.join(dir, 'tmp-full.jpeg'), 400, 300, { quality: 95 }));
+    writeFileSync(path.join(dir, 'truncated.jpg'), full.subarray(0, full.length >> 1));
+    await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).png().toFile(path.join(dir, 'png.jpg'));
+    writeFileSync(path.join(dir, 'text.jpg'), 'not an image\n');
+    await bomb(path.join(dir, 'bomb.jpg'), 30000, 30000);
+    fifo(path.join(dir, 'pipe.jpg'));
+    symlinkSync(path.join(dir, 'no-such-file.jpg'), path.join(dir, 'vanished.jpg'));
+    // An output folder that cannot be made: a file sits where "thumbnails" must go.
+    await jpeg(path.join(dir, 'blocked', 'c.jpg'), 100, 100);
+    writeFileSync(path.join(dir, 'blocked', 'thumbnails'), 'file');
+
+    const s = await runJob(pool, { folder: dir, settings: parseSettings(SMALL) });
+    const byName = Object.fromEntries(s.failed.map((f) => [path.relative(dir, f.file), f]));
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(byName).map(([k, v]) => [k, v.code])),
+      {
+        'empty.jpg': 'EMPTY_FILE',
+        'truncated.jpg': 'CORRUPT_JPEG',
+        'png.jpg': 'NOT_JPEG',
+        'text.jpg': 'NOT_JPEG',
+        'bomb.jpg': 'TOO_MANY_PIXELS',
+        'pipe.jpg': 'UNREADABLE',
+        'vanished.jpg': 'VANISHED',
+        'blocked/c.jpg': 'OUTPUT_NOT_WRITABLE',
+      },
+    );
+    for (const f of s.failed) {
+      assert.ok(path.isAbsolute(f.file));
+      assert.ok(f.message.includes(path.basename(f.file)), f.message);
+    }
+    assert.equal(s.images, 2); // good.jpg and tmp-full.jpeg
+    assert.equal(s.cancelled, false);
+  });
+
+  test('a worker crash fails that image only (WORKER_CRASHED) and cleans its temp file', async () => {
+    const crashPool = createThumbnailPool({ workerFile: path.join(__dirname, 'crashWorker.js'), size: 1 });
+    try {
+      await jpeg(path.join(dir, 'a.jpg'), 200, 100);
+      await jpeg(path.join(dir, 'crash-me.jpg'), 200, 100);
+      await jpeg(path.join(dir, 'z.jpg'), 200, 100);
+      const s = await runJob(crashPool, { folder: dir, settings: parseSettings(SMALL) });
+      assert.equal(s.images, 2);
+      assert.equal(s.failed.length, 1);
+      assert.equal(s.failed[0].code, 'WORKER_CRASHED');
+      assert.equal(s.failed[0].file, path.join(dir, 'crash-me.jpg'));
+      assert.match(s.failed[0].message, /crash-me\.jpg: the render worker failed/);
+    } finally {
+      await crashPool.close();
+    }
+  });
+
+  test('cancellation stops promptly, keeps finished thumbnails whole, leaves no temp file', async () => {
+    const n = 24;
+    for (let i = 0; i < n; i++) await jpeg(path.join(dir, `img${String(i).padStart(2, '0')}.jpg`), 320, 240);
+    const controller = new AbortController();
+    const s = await runJob(pool, {
+      folder: dir,
+      settings: parseSettings(SMALL),
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.made >= 2) controller.abort();
+      },
+    });
+    assert.equal(s.cancelled, true);
+    assert.ok(s.images >= 2 && s.images < n, `made ${s.images} of ${n}`);
+    // Everything that exists is a complete JPEG (decodes to the end).
+    const made = thumbs(dir);
+    assert.ok(made.length >= s.thumbnails);
+    for (const t of made) await sharp(path.join(dir, t), { failOn: 'truncated' }).raw().toBuffer();
+  });
+
+  test('an already-aborted signal does nothing and says cancelled', async () => {
+    await jpeg(path.join(dir, 'a.jpg'), 100, 100);
+    const s = await runJob(pool, { folder: dir, settings: parseSettings(SMALL), signal: AbortSignal.abort() });
+    assert.deepEqual([s.cancelled, s.images, s.thumbnails], [true, 0, 0]);
+    assert.deepEqual(thumbs(dir), []);
+  });
+
+  test('two jobs share one pool', async () => {
+    for (const sub of ['one', 'two']) for (let i = 0; i < 4; i++) await jpeg(path.join(dir, sub, `${i}.jpg`), 200, 150);
+    const settings = parseSettings(SMALL);
+    const [a, b] = await Promise.all([
+      runJob(pool, { folder: path.join(dir, 'one'), settings }),
+      runJob(pool, { folder: path.join(dir, 'two'), settings }),
+    ]);
+    assert.deepEqual([a.images, b.images], [4, 4]);
+  });
+
+  test('a folder that does not exist rejects the job', async () => {
+    mkdirSync(path.join(dir, 'x'));
+    await assert.rejects(runJob(pool, { folder: path.join(dir, 'missing'), settings: parseSettings(SMALL) }), {
+      code: 'ENOENT',
+    });
+  });
+});
