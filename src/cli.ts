@@ -1,9 +1,14 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node
 /**
  * Command-line front end: `folder-thumbnails <folder> [options]`. Drives the same engine as the
  * extension. Exit codes: 0 every image succeeded, 1 some failed, 2 bad arguments, 130 interrupted.
+ *
+ * The shebang sets MALLOC_ARENA_MAX=2 for the bin: glibc gives every thread that mallocs its own
+ * arena, libvips' threads make many, and peak memory grows by ~10-20% (bench/engine). glibc reads
+ * it only at process start; restarting ourselves with it set kept a second Node process (~45 MB)
+ * alive for the whole run, which cost more than the limit saved. `env -S` needs coreutils 8.30+
+ * (Debian 10+) or BSD env; `node dist/cli.js` works anywhere, without the limit.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { createThumbnailPool, runJob, type JobProgress, type JobSummary } from './core/engine';
@@ -221,33 +226,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// glibc gives each thread that mallocs its own arena; libvips' threads make many, and the
-// process's peak memory grows by ~20% (see the performance notes). The arena limit is read only
-// at process start, so the CLI restarts itself once with it set. FOLDER_THUMBNAILS_NO_REEXEC
-// turns this off (tests, benchmarks of the alternative).
-function reexecWithArenaLimit(): number | undefined {
-  if (process.platform !== 'linux' || process.env.MALLOC_ARENA_MAX !== undefined) return undefined;
-  if (process.env.FOLDER_THUMBNAILS_NO_REEXEC) return undefined;
-  const child = spawnSync(process.execPath, [...process.execArgv, __filename, ...process.argv.slice(2)], {
-    stdio: 'inherit',
-    env: { ...process.env, MALLOC_ARENA_MAX: '2' },
-  });
-  if (child.error) return undefined;
-  if (child.signal) return 128 + (child.signal === 'SIGINT' ? 2 : 15);
-  return child.status ?? 1;
-}
-
 if (require.main === module) {
-  const reexec = reexecWithArenaLimit();
-  if (reexec !== undefined) {
-    process.exitCode = reexec;
-  } else {
-    main(process.argv.slice(2)).then(
-      (code) => (process.exitCode = code),
-      (error: unknown) => {
-        process.stderr.write(`folder-thumbnails: ${error instanceof Error ? error.message : String(error)}\n`);
-        process.exitCode = 1;
-      },
-    );
-  }
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (error: unknown) => {
+      process.stderr.write(`folder-thumbnails: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

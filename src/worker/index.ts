@@ -9,7 +9,8 @@ import { renderImage } from './render';
 // One image per core beats libvips threads inside one image (measured, see bench/engine): each
 // worker runs one libvips thread and the pool provides the parallelism. The operation cache only
 // helps when the same input is processed again, which never happens here, and holds memory.
-sharp.concurrency(1);
+// FOLDER_THUMBNAILS_VIPS_CONCURRENCY exists only for the benchmark's sweep.
+sharp.concurrency(Number(process.env.FOLDER_THUMBNAILS_VIPS_CONCURRENCY) || 1);
 sharp.cache(false);
 
 serveTasks<RenderTask, RenderResult>((task) => renderImage(task));

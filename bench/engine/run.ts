@@ -1,0 +1,298 @@
+/**
+ * Engine benchmark: `npm run bench:engine` (after scripts/corpus.sh has built the corpus).
+ * Runs, side by side and alternating, on the same corpus and the same six sizes:
+ *   ours      the engine through the CLI (dist/cli.js --force --json), default worker count
+ *   original  one pool task per image and size, each decoding again (the original design)
+ *   pillow    Debian's python3-pil, decode once per image, 2 processes
+ *   vips      vipsthumbnail: 1024 from the source (8 files per process, 2 parallel), the smaller
+ *             sizes from that 1024 output (so each source is decoded once)
+ *   floor     djpeg -scale 1/4, two at a time: decode only, nothing resized or written
+ * and reports images/s, ratios, and peak RSS of the whole process tree, sampled from /proc.
+ * Flags: --rounds N (default 3), --sets camera,real, --sweep (workers x libvips concurrency,
+ * arena limit), --overhead (pool vs the render function on the main thread).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const PAGE = 4096;
+
+interface Design {
+  name: string;
+  /** Builds the command for a view folder (symlinks to the corpus) and an empty output folder. */
+  command(view: string, out: string): { cmd: string; args: string[]; env?: NodeJS.ProcessEnv };
+}
+
+interface Sample {
+  design: string;
+  set: string;
+  round: number;
+  images: number;
+  wallMs: number;
+  peakRssMB: number;
+  cpuMs: number;
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function cliPath(): string {
+  const dist = path.join(ROOT, 'dist', 'cli.js');
+  return existsSync(dist) ? dist : path.join(ROOT, 'out', 'src', 'cli.js');
+}
+
+const sh = (script: string): { cmd: string; args: string[] } => ({ cmd: 'bash', args: ['-c', script] });
+
+const DESIGNS: Record<string, Design> = {
+  // Executed as the bin is (its shebang sets the malloc arena limit), not as `node cli.js`.
+  ours: { name: 'ours', command: (view) => ({ cmd: cliPath(), args: [view, '--force', '--json'] }) },
+  original: {
+    name: 'original',
+    command: (view, out) => ({ cmd: process.execPath, args: [path.join(__dirname, 'original.js'), view, out, '2'] }),
+  },
+  pillow: {
+    name: 'pillow',
+    command: (view, out) => ({ cmd: '/usr/bin/python3', args: [path.join(ROOT, 'bench', 'engine', 'pillow.py'), view, out, '2'] }),
+  },
+  vips: {
+    name: 'vips',
+    command: (view, out) =>
+      sh(
+        `set -e; mkdir -p ${out}/1024x1024; cd ${view}; ls | grep -i '\\.jpe\\?g$' | xargs -P2 -n8 vipsthumbnail -s '1024x1024>' -o '${out}/1024x1024/%s.jpg[Q=65]';` +
+          `for s in 512 256 128 64 32; do mkdir -p ${out}/$\{s}x$\{s}; (cd ${out}/1024x1024 && ls | xargs -P2 -n8 vipsthumbnail -s "$\{s}x$\{s}>" -o "${out}/$\{s}x$\{s}/%s.jpg[Q=65]"); done`,
+      ),
+  },
+  floor: {
+    name: 'floor',
+    command: (view) => sh(`cd ${view}; ls | grep -i '\\.jpe\\?g$' | xargs -P2 -n1 sh -c 'djpeg -scale 1/4 "$0" > /dev/null'`),
+  },
+};
+
+/** Sum of resident pages of `pid` and all its descendants, in bytes. */
+function treeRss(pid: number): { rss: number; cpuTicks: number } {
+  let rss = 0;
+  let cpuTicks = 0;
+  const stack = [pid];
+  while (stack.length > 0) {
+    const p = stack.pop() as number;
+    try {
+      rss += Number(readFileSync(`/proc/${p}/statm`, 'utf8').split(' ')[1]) * PAGE;
+      for (const tid of readdirSync(`/proc/${p}/task`)) {
+        const children = readFileSync(`/proc/${p}/task/${tid}/children`, 'utf8').trim();
+        if (children) for (const c of children.split(' ')) stack.push(Number(c));
+      }
+    } catch {
+      // exited between listing and reading
+    }
+  }
+  return { rss, cpuTicks };
+}
+
+function runMeasured(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<{ wallMs: number; peak: number; stdout: string; cpuMs: number }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
+    let stdout = '';
+    let stderr = '';
+    let peak = 0;
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const sample = (): void => {
+      if (child.pid !== undefined) peak = Math.max(peak, treeRss(child.pid).rss);
+    };
+    const timer = setInterval(sample, 20);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      const wallMs = performance.now() - started;
+      if (code !== 0 && code !== 1) reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr.slice(0, 2000)}`));
+      else resolve({ wallMs, peak, stdout, cpuMs: 0 });
+    });
+  });
+}
+
+/** CPU time of finished children (user + system), from /proc/self/stat's cutime/cstime. */
+function childrenCpuMs(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  // fields[0] is state (field 3); cutime is field 16, cstime 17 -> indices 13, 14.
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100;
+}
+
+function makeView(corpus: string): { view: string; images: number; cleanup: () => void } {
+  const view = mkdtempSync(path.join(os.tmpdir(), 'ft-bench-view-'));
+  const files = readdirSync(corpus).filter((f) => /\.jpe?g$/i.test(f));
+  for (const f of files) symlinkSync(path.join(corpus, f), path.join(view, f));
+  return { view, images: files.length, cleanup: () => rmSync(view, { recursive: true, force: true }) };
+}
+
+async function runOnce(design: Design, set: string, corpus: string, round: number, env?: NodeJS.ProcessEnv): Promise<Sample> {
+  const { view, images, cleanup } = makeView(corpus);
+  const out = mkdtempSync(path.join(os.tmpdir(), 'ft-bench-out-'));
+  try {
+    const { cmd, args, env: designEnv } = design.command(view, out);
+    const cpu0 = childrenCpuMs();
+    const r = await runMeasured(cmd, args, env ?? designEnv);
+    const cpuMs = childrenCpuMs() - cpu0;
+    return { design: design.name, set, round, images, wallMs: r.wallMs, peakRssMB: r.peak / 1e6, cpuMs };
+  } finally {
+    cleanup();
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function corpusRoot(): string {
+  return execFileSync('bash', [path.join(ROOT, 'scripts', 'corpus.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+}
+
+function warm(corpus: string): void {
+  for (const f of readdirSync(corpus)) if (/\.jpe?g$/i.test(f)) readFileSync(path.join(corpus, f));
+}
+
+async function sideBySide(root: string, sets: string[], rounds: number): Promise<Sample[]> {
+  const designs = ['ours', 'original', 'pillow', 'vips', 'floor'].filter(
+    (d) => d !== 'vips' || existsSync('/usr/bin/vipsthumbnail'),
+  );
+  const samples: Sample[] = [];
+  for (const set of sets) {
+    const corpus = path.join(root, set);
+    warm(corpus);
+    for (let round = 0; round < rounds; round++) {
+      // Rotate the order each round so no design always runs first or after the same one.
+      const order = designs.map((_, i) => designs[(i + round) % designs.length]);
+      for (const d of order) {
+        const s = await runOnce(DESIGNS[d], set, corpus, round);
+        samples.push(s);
+        process.stderr.write(`[bench] ${set} round ${round + 1}/${rounds} ${d}: ${(s.images / (s.wallMs / 1000)).toFixed(1)} img/s, ${s.wallMs.toFixed(0)} ms, cpu ${s.cpuMs.toFixed(0)} ms, peak ${s.peakRssMB.toFixed(0)} MB\n`);
+      }
+    }
+  }
+  return samples;
+}
+
+function report(samples: Sample[]): string {
+  const lines: string[] = [];
+  const sets = [...new Set(samples.map((s) => s.set))];
+  for (const set of sets) {
+    const rows = samples.filter((s) => s.set === set);
+    const designs = [...new Set(rows.map((s) => s.design))];
+    const stat = Object.fromEntries(
+      designs.map((d) => {
+        const rs = rows.filter((s) => s.design === d);
+        const wall = median(rs.map((s) => s.wallMs));
+        return [d, { wall, ips: rs[0].images / (wall / 1000), peak: Math.max(...rs.map((s) => s.peakRssMB)), cpu: median(rs.map((s) => s.cpuMs)) / rs[0].images, n: rs.length }];
+      }),
+    );
+    lines.push(`\n### ${set} (${rows[0].images} images, median of ${stat[designs[0]].n} rounds)\n`);
+    lines.push('| design | img/s | wall ms | CPU ms/img | peak RSS (tree) MB | ours is x faster |');
+    lines.push('|---|---|---|---|---|---|');
+    for (const d of designs) {
+      const s = stat[d];
+      const ratio = stat.ours ? s.wall / stat.ours.wall : NaN;
+      lines.push(`| ${d} | ${s.ips.toFixed(1)} | ${s.wall.toFixed(0)} | ${s.cpu.toFixed(0)} | ${s.peak.toFixed(0)} | ${ratio.toFixed(2)} |`);
+    }
+    if (stat.ours) {
+      const peers = ['pillow', 'vips'].filter((d) => stat[d]);
+      const best = peers.reduce((a, b) => (stat[a].wall < stat[b].wall ? a : b));
+      lines.push('');
+      lines.push(`- vs best peer (${best}): ${(stat[best].wall / stat.ours.wall).toFixed(2)}x (goal >= 1.3x)`);
+      if (stat.original) lines.push(`- vs original design: ${(stat.original.wall / stat.ours.wall).toFixed(2)}x (goal >= 4.5x)`);
+      if (stat.floor) lines.push(`- time vs decode floor: ${(stat.ours.wall / stat.floor.wall).toFixed(2)}x the floor's (goal <= 1.3x on camera)`);
+      lines.push(`- peak memory: ${stat.ours.peak.toFixed(0)} MB (goal <= ${set === 'camera' ? 200 : 300} MB)`);
+    }
+  }
+  return lines.join('\n');
+}
+
+async function sweep(root: string, rounds: number): Promise<string> {
+  const variants: Array<[string, string[], NodeJS.ProcessEnv]> = [
+    ['1 worker, vips 1', ['--workers', '1'], { FOLDER_THUMBNAILS_VIPS_CONCURRENCY: '1' }],
+    ['1 worker, vips 2', ['--workers', '1'], { FOLDER_THUMBNAILS_VIPS_CONCURRENCY: '2' }],
+    ['2 workers, vips 1 (default)', ['--workers', '2'], { FOLDER_THUMBNAILS_VIPS_CONCURRENCY: '1' }],
+    ['2 workers, vips 2', ['--workers', '2'], { FOLDER_THUMBNAILS_VIPS_CONCURRENCY: '2' }],
+    ['3 workers, vips 1', ['--workers', '3'], { FOLDER_THUMBNAILS_VIPS_CONCURRENCY: '1' }],
+    ['2 workers, no arena limit (node cli.js)', ['--workers', '2'], { FT_BENCH_VIA_NODE: '1' }],
+  ];
+  const lines = ['\n### sweep: workers x libvips concurrency x arena limit (ours through the CLI)\n', '| set | variant | img/s | peak RSS MB |', '|---|---|---|---|'];
+  for (const set of ['camera', 'real']) {
+    const corpus = path.join(root, set);
+    warm(corpus);
+    const results = new Map<string, Sample[]>();
+    for (let round = 0; round < rounds; round++) {
+      for (let i = 0; i < variants.length; i++) {
+        const [label, extra, env] = variants[(i + round) % variants.length];
+        const design: Design = {
+          name: label,
+          command: (view) =>
+            env.FT_BENCH_VIA_NODE
+              ? { cmd: process.execPath, args: [cliPath(), view, '--force', '--json', ...extra] }
+              : { cmd: cliPath(), args: [view, '--force', '--json', ...extra] },
+        };
+        const s = await runOnce(design, set, corpus, round, { ...process.env, ...env });
+        results.set(label, [...(results.get(label) ?? []), s]);
+        process.stderr.write(`[sweep] ${set} ${label}: ${(s.images / (s.wallMs / 1000)).toFixed(1)} img/s, peak ${s.peakRssMB.toFixed(0)} MB\n`);
+      }
+    }
+    for (const [label] of variants) {
+      const rs = results.get(label)!;
+      const wall = median(rs.map((s) => s.wallMs));
+      lines.push(`| ${set} | ${label} | ${(rs[0].images / (wall / 1000)).toFixed(1)} | ${Math.max(...rs.map((s) => s.peakRssMB)).toFixed(0)} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+async function overhead(root: string, rounds: number): Promise<string> {
+  const lines = ['\n### pool overhead: engine through the pool vs the render function on the main thread (2 in flight, libvips concurrency 1)\n', '| set | pool ms | direct ms | overhead |', '|---|---|---|---|'];
+  for (const set of ['camera', 'real']) {
+    const corpus = path.join(root, set);
+    warm(corpus);
+    const pool: number[] = [];
+    const direct: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      for (const mode of round % 2 ? ['direct', 'pool'] : ['pool', 'direct']) {
+        const d: Design = { name: mode, command: (view) => ({ cmd: process.execPath, args: [path.join(__dirname, 'direct.js'), mode, view, '2'], env: { ...process.env, MALLOC_ARENA_MAX: '2' } }) };
+        const s = await runOnce(d, set, corpus, round);
+        (mode === 'pool' ? pool : direct).push(s.wallMs);
+        process.stderr.write(`[overhead] ${set} ${mode}: ${s.wallMs.toFixed(0)} ms\n`);
+      }
+    }
+    const p = median(pool);
+    const q = median(direct);
+    lines.push(`| ${set} | ${p.toFixed(0)} | ${q.toFixed(0)} | ${(((p - q) / q) * 100).toFixed(1)}% |`);
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const rounds = Number(arg('--rounds') ?? 3);
+  const sets = (arg('--sets') ?? 'camera,real').split(',');
+  const root = corpusRoot();
+  const source = existsSync(path.join(root, 'SOURCE')) ? readFileSync(path.join(root, 'SOURCE'), 'utf8').trim() : 'unknown';
+  let text = `## Engine benchmark (${new Date().toISOString()}, ${os.cpus().length} cores, corpus: ${source})\n`;
+  const all: unknown[] = [];
+  if (process.argv.includes('--sweep')) text += await sweep(root, rounds);
+  else if (process.argv.includes('--overhead')) text += await overhead(root, rounds);
+  else {
+    const samples = await sideBySide(root, sets, rounds);
+    all.push(...samples);
+    text += report(samples);
+  }
+  const dir = path.join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  writeFileSync(path.join(dir, `engine-${stamp}.md`), `${text}\n`);
+  if (all.length) writeFileSync(path.join(dir, `engine-${stamp}.json`), JSON.stringify(all, null, 2));
+  process.stdout.write(`${text}\n`);
+}
+
+void main();
