@@ -4,11 +4,13 @@
  * main thread. This file and its siblings are the only place that imports sharp.
  */
 import { constants as fsConstants } from 'node:fs';
-import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { closeSync, futimesSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import sharp, { type Metadata, type OutputInfo, type SharpOptions } from 'sharp';
 import { FailureCode, FileError, describeError } from '../core/errors';
 import { thumbnailStampMs } from '../core/stamp';
+import { parseJpegHeader, type JpegHeader } from './jpegHeader';
 import type { RenderOutput, RenderResult, RenderTask } from '../core/task';
 
 export type { RenderOutput, RenderResult, RenderTask } from '../core/task';
@@ -60,54 +62,11 @@ async function render(task: RenderTask, tuning: RenderTuning): Promise<RenderRes
   const { head, mtimeMs } = await checkSource(source);
   sniffJpeg(source, head);
 
-  // sharp reads the file itself: measured ~14 ms less CPU per 24 MP image than handing it a
-  // Buffer (no 8 MB allocation and copy through JS).
-  let meta: Metadata;
-  try {
-    // Header only; the limit is checked below with the dimensions in the message.
-    meta = await sharp(source, { ...inputOptions(task.maxPixels), limitInputPixels: false }).metadata();
-  } catch (error) {
-    throw decodeError(source, error);
-  }
-  if (meta.format !== 'jpeg') {
-    throw new FileError(FailureCode.NOT_JPEG, source, `is ${meta.format ?? 'an unknown format'}, not a JPEG`);
-  }
-  const srcW = meta.width ?? 0;
-  const srcH = meta.height ?? 0;
-  if (srcW * srcH > task.maxPixels) {
-    throw new FileError(
-      FailureCode.TOO_MANY_PIXELS,
-      source,
-      `is ${srcW}x${srcH} (${Math.round((srcW * srcH) / 1e6)} MP), over the limit of ${Math.round(task.maxPixels / 1e6)} MP`,
-    );
-  }
-  // Orientations 5..8 swap width and height once applied.
-  const [w, h] = (meta.orientation ?? 1) >= 5 ? [srcH, srcW] : [srcW, srcH];
-  // Every size is computed from the source's own dimensions, never from an intermediate, so no
-  // size drifts by a pixel whatever it is derived from.
-  const targets = task.outputs
-    .map((o) => ({ out: o, ...fitInside(w, h, o.width, o.height) }))
-    .sort((a, b) => b.width * b.height - a.width * a.height);
-  const largest = targets[0];
-
-  // The single decode: shrink-on-load (libjpeg DCT scaling) to near the largest thumbnail, an
-  // exact resize to it, kept as raw pixels. Re-decoding per size (clone(), or one task per size)
-  // costs nearly a full Huffman decode each time.
-  const grey = meta.space === 'b-w' || meta.channels === 1;
-  let decoded: { data: Buffer; info: OutputInfo };
-  try {
-    let pipeline = sharp(source, inputOptions(task.maxPixels)).resize(largest.width, largest.height, {
-      fit: 'fill',
-      fastShrinkOnLoad: true,
-    });
-    // Greyscale stays one channel: a third of the work and a smaller file, same look. Anything
-    // else (ICC-profiled, Adobe RGB, CMYK) is converted to sRGB through its embedded profile (or
-    // sharp's CMYK default); the output is untagged sRGB, the web's default.
-    pipeline = grey ? pipeline.toColourspace('b-w') : pipeline.toColourspace('srgb');
-    decoded = await pipeline.raw().toBuffer({ resolveWithObject: true });
-  } catch (error) {
-    throw decodeError(source, error);
-  }
+  // Our own header read first; sharp's metadata() is the fallback (and the referee, below).
+  const header: Header = fromJpegHeader(parseJpegHeader(head)) ?? (await sharpHeader(source, task.maxPixels));
+  const { targets, largest, width: w, height: h } = planSizes(source, header, task);
+  const decoded = await decodeLargest(source, task, header, largest);
+  const grey = header.grey;
   checkCancelled(task);
   const stamp = thumbnailStampMs(mtimeMs, quality) / 1000;
   const jpegOptions = { quality, optimiseCoding: tuning.optimiseCoding };
@@ -123,7 +82,6 @@ async function render(task: RenderTask, tuning: RenderTuning): Promise<RenderRes
   let middle: Pixels | undefined;
 
   const written: string[] = [];
-  const pendingWrites: Promise<void>[] = [];
   try {
     for (let i = 0; i < targets.length; i++) {
       checkCancelled(task);
@@ -149,25 +107,102 @@ async function render(task: RenderTask, tuning: RenderTuning): Promise<RenderRes
           .jpeg(jpegOptions)
           .toBuffer();
       }
-      // The write of one size overlaps the encode of the next.
-      const write = writeAtomically(t.out, jpeg, stamp).then(() => void written.push(t.out.dest));
-      // Handled below via allSettled; without this a write failing while the next size encodes
-      // would be an unhandled rejection, which kills the worker.
-      write.catch(() => undefined);
-      pendingWrites.push(write);
+      writeAtomically(t.out, jpeg, stamp);
+      written.push(t.out.dest);
     }
-    const settled = await Promise.allSettled(pendingWrites);
-    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed) throw failed.reason;
   } catch (error) {
-    await Promise.allSettled(pendingWrites);
-    await Promise.all(task.outputs.map((o) => unlink(o.temp).catch(() => undefined)));
+    // Thumbnails already renamed into place are complete and stay; no temp file is left.
+    for (const o of task.outputs) {
+      try {
+        unlinkSync(o.temp);
+      } catch {
+        // not there
+      }
+    }
     if (error instanceof FileError || error instanceof Cancelled) throw error;
     throw new FileError(FailureCode.CORRUPT_JPEG, source, `could not be resized or encoded: ${describeError(error)}`, {
       cause: error,
     });
   }
   return { ok: true, thumbnails: written.length, width: w, height: h };
+}
+
+interface Header {
+  width: number;
+  height: number;
+  orientation: number;
+  grey: boolean;
+}
+
+type Target = { out: RenderOutput; width: number; height: number };
+
+function fromJpegHeader(h: JpegHeader | null): Header | null {
+  if (!h) return null;
+  return { width: h.width, height: h.height, orientation: h.orientation, grey: h.components === 1 };
+}
+
+async function sharpHeader(source: string, maxPixels: number): Promise<Header> {
+  let meta: Metadata;
+  try {
+    // Header only; the pixel limit is checked by planSizes with the dimensions in the message.
+    meta = await sharp(source, { ...inputOptions(maxPixels), limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw decodeError(source, error);
+  }
+  if (meta.format !== 'jpeg') {
+    throw new FileError(FailureCode.NOT_JPEG, source, `is ${meta.format ?? 'an unknown format'}, not a JPEG`);
+  }
+  return {
+    width: meta.width ?? 0,
+    height: meta.height ?? 0,
+    orientation: meta.orientation ?? 1,
+    grey: meta.space === 'b-w' || meta.channels === 1,
+  };
+}
+
+function planSizes(source: string, header: Header, task: RenderTask): { targets: Target[]; largest: Target; width: number; height: number } {
+  const { width: srcW, height: srcH } = header;
+  if (srcW * srcH > task.maxPixels) {
+    throw new FileError(
+      FailureCode.TOO_MANY_PIXELS,
+      source,
+      `is ${srcW}x${srcH} (${Math.round((srcW * srcH) / 1e6)} MP), over the limit of ${Math.round(task.maxPixels / 1e6)} MP`,
+    );
+  }
+  // Orientations 5..8 swap width and height once applied.
+  const [width, height] = header.orientation >= 5 ? [srcH, srcW] : [srcW, srcH];
+  // Every size is computed from the source's own dimensions, never from an intermediate, so no
+  // size drifts by a pixel whatever it is derived from.
+  const targets = task.outputs
+    .map((o) => ({ out: o, ...fitInside(width, height, o.width, o.height) }))
+    .sort((a, b) => b.width * b.height - a.width * a.height);
+  return { targets, largest: targets[0], width, height };
+}
+
+/**
+ * The single decode: shrink-on-load (libjpeg DCT scaling) to near the largest thumbnail, then
+ * a resize to it, kept as raw pixels; every size is made from these. Re-decoding per size
+ * (clone(), or one task per size) costs nearly a full Huffman decode each time.
+ */
+async function decodeLargest(
+  source: string,
+  task: RenderTask,
+  header: Header,
+  largest: Target,
+): Promise<{ data: Buffer; info: OutputInfo }> {
+  try {
+    let pipeline = sharp(source, inputOptions(task.maxPixels)).resize(largest.width, largest.height, {
+      fit: 'fill',
+      fastShrinkOnLoad: true,
+    });
+    // Greyscale stays one channel: a third of the work and a smaller file, same look. Anything
+    // else (ICC-profiled, Adobe RGB, CMYK) is converted to sRGB through its embedded profile (or
+    // sharp's CMYK default); the output is untagged sRGB, the web's default.
+    pipeline = header.grey ? pipeline.toColourspace('b-w') : pipeline.toColourspace('srgb');
+    return await pipeline.raw().toBuffer({ resolveWithObject: true });
+  } catch (error) {
+    throw decodeError(source, error);
+  }
 }
 
 /** Fits w x h inside a box, keeping the aspect ratio and never enlarging. */
@@ -191,7 +226,8 @@ async function checkSource(source: string): Promise<{ head: Buffer; mtimeMs: num
     const st = await handle.stat();
     if (!st.isFile()) throw new FileError(FailureCode.UNREADABLE, source, 'is not a regular file');
     if (st.size === 0) throw new FileError(FailureCode.EMPTY_FILE, source, 'is empty (0 bytes)');
-    const head = Buffer.alloc(512);
+    // 64 KB holds the frame header of nearly every JPEG (EXIF with a preview can push it later).
+    const head = Buffer.allocUnsafe(64 * 1024);
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
     if (bytesRead === 0) throw new FileError(FailureCode.EMPTY_FILE, source, 'is empty (0 bytes)');
     return { head: head.subarray(0, bytesRead), mtimeMs: st.mtimeMs };
@@ -246,26 +282,40 @@ function decodeError(source: string, error: unknown): FileError {
   return new FileError(FailureCode.CORRUPT_JPEG, source, `is truncated or corrupt (${message.trim()})`, { cause: error });
 }
 
-async function writeAtomically(out: RenderOutput, jpeg: Buffer, stampSeconds: number): Promise<void> {
+/**
+ * Writes one thumbnail: temp file beside it, stamp, rename into place. Synchronous on purpose:
+ * five async fs calls per thumbnail cost ~8 ms of CPU per image in thread-pool hops and promises
+ * (more than all the small resizes together), and this worker's thread has nothing else to do
+ * meanwhile; libvips keeps encoding on its own thread.
+ */
+function writeAtomically(out: RenderOutput, jpeg: Buffer, stampSeconds: number): void {
+  const folder = path.dirname(out.dest);
+  let fd: number | undefined;
   try {
-    await mkdir(path.dirname(out.dest), { recursive: true });
-    const handle = await open(out.temp, 'w');
     try {
-      await handle.writeFile(jpeg);
-      // The up-to-date stamp goes on before the rename, so a thumbnail is never visible unstamped.
-      await handle.utimes(stampSeconds, stampSeconds);
-    } finally {
-      await handle.close();
+      fd = openSync(out.temp, 'w');
+    } catch (error) {
+      // Only a missing folder is worth a mkdir; most thumbnails go to folders that exist.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      mkdirSync(folder, { recursive: true });
+      fd = openSync(out.temp, 'w');
     }
-    await rename(out.temp, out.dest);
+    writeSync(fd, jpeg);
+    // The up-to-date stamp goes on before the rename, so a thumbnail is never visible unstamped.
+    futimesSync(fd, stampSeconds, stampSeconds);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(out.temp, out.dest);
   } catch (error) {
-    await unlink(out.temp).catch(() => undefined);
+    if (fd !== undefined) closeSync(fd);
+    try {
+      unlinkSync(out.temp);
+    } catch {
+      // never created
+    }
     const code = (error as NodeJS.ErrnoException).code;
-    throw new FileError(
-      FailureCode.OUTPUT_NOT_WRITABLE,
-      out.dest,
-      `cannot be written (${code ?? describeError(error)})`,
-      { cause: error },
-    );
+    throw new FileError(FailureCode.OUTPUT_NOT_WRITABLE, out.dest, `cannot be written (${code ?? describeError(error)})`, {
+      cause: error,
+    });
   }
 }

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseJpegHeader } from '../../../src/worker/jpegHeader';
+import { bomb, jpeg, orientedJpeg, sharp, tempFolder } from './fixtures';
+
+suite('engine: JPEG header reader', () => {
+  let dir: string;
+  let cleanup: () => void;
+  setup(() => ({ dir, cleanup } = tempFolder()));
+  teardown(() => cleanup());
+
+  test('agrees with sharp on size and orientation 1..8', async () => {
+    for (let o = 1; o <= 8; o++) {
+      const file = await orientedJpeg(path.join(dir, `o${o}.jpg`), 40, 20, o);
+      const meta = await sharp(file).metadata();
+      const h = parseJpegHeader(readFileSync(file));
+      assert.ok(h);
+      assert.deepEqual([h.width, h.height, h.orientation, h.components], [meta.width, meta.height, meta.orientation, 3]);
+    }
+  });
+
+  test('greyscale, progressive, huge dimensions', async () => {
+    const grey = path.join(dir, 'g.jpg');
+    await sharp(Buffer.alloc(64), { raw: { width: 8, height: 8, channels: 1 } }).toColourspace('b-w').jpeg().toFile(grey);
+    assert.equal(parseJpegHeader(readFileSync(grey))?.components, 1);
+    const prog = await jpeg(path.join(dir, 'p.jpg'), 30, 10, { progressive: true });
+    assert.deepEqual(
+      (({ width, height, progressive }) => ({ width, height, progressive }))(parseJpegHeader(readFileSync(prog))!),
+      { width: 30, height: 10, progressive: true },
+    );
+    const b = await bomb(path.join(dir, 'b.jpg'), 30000, 30000);
+    assert.deepEqual([parseJpegHeader(readFileSync(b))?.width, parseJpegHeader(readFileSync(b))?.height], [30000, 30000]);
+  });
+
+  test('defers to libvips (null) when it cannot be sure', async () => {
+    const file = await orientedJpeg(path.join(dir, 'o6.jpg'), 40, 20, 6);
+    const bytes = readFileSync(file);
+    // Cut inside the EXIF block, before the frame header.
+    const app1 = bytes.indexOf(Buffer.from('Exif\0\0', 'latin1'));
+    assert.ok(app1 > 0);
+    assert.equal(parseJpegHeader(bytes.subarray(0, app1 + 10)), null);
+    // Two EXIF blocks: which one libexif reads is not ours to guess.
+    const segStart = app1 - 4;
+    const segLen = bytes.readUInt16BE(segStart + 2) + 2;
+    const twice = Buffer.concat([bytes.subarray(0, segStart + segLen), bytes.subarray(segStart, segStart + segLen), bytes.subarray(segStart + segLen)]);
+    assert.equal(parseJpegHeader(twice), null);
+    assert.equal(parseJpegHeader(Buffer.from('not a jpeg')), null);
+  });
+});
