@@ -17,8 +17,9 @@ const regenerate = (dir: string): Thenable<FolderOutcome[]> => vscode.commands.e
 
 suite('Folder Thumbnails in a real extension host', () => {
   test('activation registers the commands and starts no worker thread', async () => {
-    const { runner } = await api();
+    const { runner, statusBar } = await api();
     assert.equal(runner.poolStarted, false, 'the pool must not start before the first job');
+    assert.equal(statusBar.state.visible, false, 'no status bar item before anything ran');
     const commands = await vscode.commands.getCommands(true);
     for (const id of ['thumbnails.generate', 'thumbnails.regenerate', 'thumbnails.cancel', 'thumbnails.showLog']) {
       assert.ok(commands.includes(id), `${id} is registered`);
