@@ -11,7 +11,7 @@ import sharp, { type Metadata, type OutputInfo, type SharpOptions } from 'sharp'
 import { FailureCode, FileError, describeError } from '../core/errors';
 import { thumbnailStampMs } from '../core/stamp';
 import { areaDownscale } from './downscale';
-import { parseJpegHeader, type JpegHeader } from './jpegHeader';
+import { hasPlainSrgbProfile, parseJpegHeader, type JpegHeader } from './jpegHeader';
 import type { RenderOutput, RenderResult, RenderTask } from '../core/task';
 
 export type { RenderOutput, RenderResult, RenderTask } from '../core/task';
@@ -55,6 +55,36 @@ const inputOptions = (maxPixels: number): SharpOptions => ({
 
 class Cancelled extends Error {}
 
+/** Coefficient-buffer size above which a progressive decode takes the pool-wide gate. */
+const BIG_DECODE_BYTES = 48 * 1024 * 1024;
+let bigDecodeGate: Int32Array | undefined;
+
+/**
+ * Shares one "big progressive decode" slot among the workers of a pool (an Int32 over a
+ * SharedArrayBuffer from workerData). Without it (main-thread use) there is no gate.
+ */
+export function setBigDecodeGate(gate: Int32Array | undefined): void {
+  bigDecodeGate = gate;
+}
+
+function enterBigDecode(task: RenderTask): void {
+  const gate = bigDecodeGate;
+  if (!gate) return;
+  // Blocking is fine: this worker has nothing else to do. Bounded, so that a worker that died
+  // holding the slot can only slow the others down, never stop them.
+  for (let waited = 0; Atomics.compareExchange(gate, 0, 0, 1) !== 0 && waited < 20; waited++) {
+    Atomics.wait(gate, 0, 1, 250);
+    checkCancelled(task);
+  }
+}
+
+function leaveBigDecode(): void {
+  const gate = bigDecodeGate;
+  if (!gate) return;
+  Atomics.store(gate, 0, 0);
+  Atomics.notify(gate, 0, 1);
+}
+
 function checkCancelled(task: RenderTask): void {
   if (task.cancel !== undefined && Atomics.load(task.cancel, 0) !== 0) throw new Cancelled();
 }
@@ -67,8 +97,19 @@ async function render(task: RenderTask, tuning: RenderTuning): Promise<RenderRes
 
   // Our own header read first; sharp's metadata() is the fallback (and the referee, below).
   const header: Header = fromJpegHeader(parseJpegHeader(head)) ?? (await sharpHeader(source, task.maxPixels));
+  header.plainSrgb = hasPlainSrgbProfile(head);
   const { targets, largest, width: w, height: h } = planSizes(source, header, task);
-  const decoded = await decodeLargest(source, task, header, largest);
+  // A progressive JPEG is decoded through a coefficient buffer of the full image (2 bytes per
+  // sample at any shrink): ~100 MB for a 5640x3172 wallpaper. Two of those at once in two
+  // workers doubled the peak; the gate lets one big one decode at a time, pool-wide.
+  const bigProgressive = header.progressive && header.width * header.height * header.components * 2 > BIG_DECODE_BYTES;
+  if (bigProgressive) enterBigDecode(task);
+  let decoded: { data: Buffer; info: OutputInfo };
+  try {
+    decoded = await decodeLargest(source, task, header, largest);
+  } finally {
+    if (bigProgressive) leaveBigDecode();
+  }
   const grey = header.grey;
   checkCancelled(task);
   const stamp = thumbnailStampMs(mtimeMs, quality) / 1000;
@@ -134,13 +175,24 @@ interface Header {
   height: number;
   orientation: number;
   grey: boolean;
+  progressive: boolean;
+  components: number;
+  /** The embedded profile is plain sRGB: converting through it would change nothing. */
+  plainSrgb?: boolean;
 }
 
 type Target = { out: RenderOutput; width: number; height: number };
 
 function fromJpegHeader(h: JpegHeader | null): Header | null {
   if (!h) return null;
-  return { width: h.width, height: h.height, orientation: h.orientation, grey: h.components === 1 };
+  return {
+    width: h.width,
+    height: h.height,
+    orientation: h.orientation,
+    grey: h.components === 1,
+    progressive: h.progressive,
+    components: h.components,
+  };
 }
 
 async function sharpHeader(source: string, maxPixels: number): Promise<Header> {
@@ -159,6 +211,8 @@ async function sharpHeader(source: string, maxPixels: number): Promise<Header> {
     height: meta.height ?? 0,
     orientation: meta.orientation ?? 1,
     grey: meta.space === 'b-w' || meta.channels === 1,
+    progressive: meta.isProgressive === true,
+    components: meta.channels ?? 3,
   };
 }
 
@@ -193,7 +247,8 @@ async function decodeLargest(
   largest: Target,
 ): Promise<{ data: Buffer; info: OutputInfo }> {
   try {
-    let pipeline = sharp(source, inputOptions(task.maxPixels)).resize(largest.width, largest.height, {
+    const options = { ...inputOptions(task.maxPixels), ignoreIcc: header.plainSrgb === true };
+    let pipeline = sharp(source, options).resize(largest.width, largest.height, {
       fit: 'fill',
       fastShrinkOnLoad: true,
     });
