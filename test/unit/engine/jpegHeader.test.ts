@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseJpegHeader } from '../../../src/worker/jpegHeader';
+import { hasPlainSrgbProfile, parseJpegHeader } from '../../../src/worker/jpegHeader';
 import { bomb, jpeg, orientedJpeg, sharp, tempFolder } from './fixtures';
 
 suite('engine: JPEG header reader', () => {
@@ -46,5 +46,17 @@ suite('engine: JPEG header reader', () => {
     const twice = Buffer.concat([bytes.subarray(0, segStart + segLen), bytes.subarray(segStart, segStart + segLen), bytes.subarray(segStart + segLen)]);
     assert.equal(parseJpegHeader(twice), null);
     assert.equal(parseJpegHeader(Buffer.from('not a jpeg')), null);
+  });
+
+  test('recognises a plain sRGB profile (skipped transform) and nothing else', async () => {
+    const make = (icc?: string): Promise<Buffer> => {
+      const img = sharp({ create: { width: 8, height: 8, channels: 3, background: '#c03030' } });
+      return (icc ? img.withIccProfile(icc) : img).jpeg().toBuffer();
+    };
+    assert.equal(hasPlainSrgbProfile(await make('srgb')), true);
+    assert.equal(hasPlainSrgbProfile(await make('p3')), false);
+    assert.equal(hasPlainSrgbProfile(await make()), false);
+    const cmyk = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#c03030' } }).toColourspace('cmyk').jpeg().toBuffer();
+    assert.equal(hasPlainSrgbProfile(cmyk), false);
   });
 });
