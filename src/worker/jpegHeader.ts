@@ -13,6 +13,11 @@ export interface JpegHeader {
   /** EXIF orientation 1..8 (1 when absent or unreadable). */
   orientation: number;
   progressive: boolean;
+  /**
+   * Bytes of the whole-image DCT coefficient buffer a progressive decode needs (2 bytes per
+   * coefficient, per component at its own sampling), whatever the shrink-on-load.
+   */
+  coefficientBytes: number;
 }
 
 /**
@@ -46,8 +51,23 @@ export function parseJpegHeader(bytes: Buffer): JpegHeader | null {
       const height = bytes.readUInt16BE(body + 1);
       const width = bytes.readUInt16BE(body + 3);
       const components = bytes[body + 5];
-      if (width === 0 || height === 0) return null;
-      return { width, height, components, orientation, progressive: marker === 0xc2 || marker === 0xc6 || marker === 0xca || marker === 0xce };
+      if (width === 0 || height === 0 || body + 6 + 3 * components > bytes.length) return null;
+      let hMax = 1;
+      let vMax = 1;
+      for (let c = 0; c < components; c++) {
+        const f = bytes[body + 7 + 3 * c];
+        hMax = Math.max(hMax, f >> 4);
+        vMax = Math.max(vMax, f & 15);
+      }
+      let coefficientBytes = 0;
+      for (let c = 0; c < components; c++) {
+        const f = bytes[body + 7 + 3 * c];
+        const blocksX = Math.ceil(((width * Math.max(1, f >> 4)) / hMax) / 8);
+        const blocksY = Math.ceil(((height * Math.max(1, f & 15)) / vMax) / 8);
+        coefficientBytes += blocksX * blocksY * 64 * 2;
+      }
+      const progressive = marker === 0xc2 || marker === 0xc6 || marker === 0xca || marker === 0xce;
+      return { width, height, components, orientation, progressive, coefficientBytes };
     }
     if (marker === 0xe1 && body + 6 <= bytes.length && bytes.toString('latin1', body, body + 6) === 'Exif\0\0') {
       if (++exifBlocks > 1 || body + length - 2 > bytes.length) return null;

@@ -55,34 +55,44 @@ const inputOptions = (maxPixels: number): SharpOptions => ({
 
 class Cancelled extends Error {}
 
-/** Coefficient-buffer size above which a progressive decode takes the pool-wide gate. */
-const BIG_DECODE_BYTES = 48 * 1024 * 1024;
+/** Progressive decodes needing at least this many MB of coefficients go through the budget. */
+const BIG_DECODE_MIN_MB = 16;
+/** MB of coefficient buffers the workers of one pool may hold at once (one bigger decode always may). */
+const BIG_DECODE_BUDGET_MB = 112;
 let bigDecodeGate: Int32Array | undefined;
 
 /**
- * Shares one "big progressive decode" slot among the workers of a pool (an Int32 over a
- * SharedArrayBuffer from workerData). Without it (main-thread use) there is no gate.
+ * Shares the big-decode budget among the workers of a pool (an Int32 of MB in use, over a
+ * SharedArrayBuffer from workerData). Without it (main-thread use) there is no budget.
  */
 export function setBigDecodeGate(gate: Int32Array | undefined): void {
   bigDecodeGate = gate;
 }
 
-function enterBigDecode(task: RenderTask): void {
+function enterBigDecode(task: RenderTask, mb: number): void {
   const gate = bigDecodeGate;
   if (!gate) return;
   // Blocking is fine: this worker has nothing else to do. Bounded, so that a worker that died
-  // holding the slot can only slow the others down, never stop them.
-  for (let waited = 0; Atomics.compareExchange(gate, 0, 0, 1) !== 0 && waited < 20; waited++) {
-    Atomics.wait(gate, 0, 1, 250);
+  // holding a reservation can only slow the others down, never stop them. (Handing the image
+  // back to the engine to retry later, so the worker could take others meanwhile, measured no
+  // faster: the big images then serialise at the end of the job instead.)
+  for (let waited = 0; waited < 20; waited++) {
+    const inUse = Atomics.load(gate, 0);
+    if (inUse === 0 || inUse + mb <= BIG_DECODE_BUDGET_MB) {
+      if (Atomics.compareExchange(gate, 0, inUse, inUse + mb) === inUse) return;
+      continue;
+    }
+    Atomics.wait(gate, 0, inUse, 250);
     checkCancelled(task);
   }
+  Atomics.add(gate, 0, mb);
 }
 
-function leaveBigDecode(): void {
+function leaveBigDecode(mb: number): void {
   const gate = bigDecodeGate;
   if (!gate) return;
-  Atomics.store(gate, 0, 0);
-  Atomics.notify(gate, 0, 1);
+  Atomics.sub(gate, 0, mb);
+  Atomics.notify(gate, 0);
 }
 
 function checkCancelled(task: RenderTask): void {
@@ -99,16 +109,17 @@ async function render(task: RenderTask, tuning: RenderTuning): Promise<RenderRes
   const header: Header = fromJpegHeader(parseJpegHeader(head)) ?? (await sharpHeader(source, task.maxPixels));
   header.plainSrgb = hasPlainSrgbProfile(head);
   const { targets, largest, width: w, height: h } = planSizes(source, header, task);
-  // A progressive JPEG is decoded through a coefficient buffer of the full image (2 bytes per
-  // sample at any shrink): ~100 MB for a 5640x3172 wallpaper. Two of those at once in two
-  // workers doubled the peak; the gate lets one big one decode at a time, pool-wide.
-  const bigProgressive = header.progressive && header.width * header.height * header.components * 2 > BIG_DECODE_BYTES;
-  if (bigProgressive) enterBigDecode(task);
+  // A progressive JPEG is decoded through a coefficient buffer of the whole image (2 bytes per
+  // coefficient at any shrink): 50-90 MB for a 4K-5K wallpaper. Two of those at once in two
+  // workers pushed the peak past 350 MB; big ones are admitted against a pool-wide budget.
+  const reserveMB = header.progressive ? Math.ceil(header.coefficientBytes / 2 ** 20) : 0;
+  const gated = reserveMB >= BIG_DECODE_MIN_MB;
+  if (gated) enterBigDecode(task, reserveMB);
   let decoded: { data: Buffer; info: OutputInfo };
   try {
     decoded = await decodeLargest(source, task, header, largest);
   } finally {
-    if (bigProgressive) leaveBigDecode();
+    if (gated) leaveBigDecode(reserveMB);
   }
   const grey = header.grey;
   checkCancelled(task);
@@ -176,7 +187,7 @@ interface Header {
   orientation: number;
   grey: boolean;
   progressive: boolean;
-  components: number;
+  coefficientBytes: number;
   /** The embedded profile is plain sRGB: converting through it would change nothing. */
   plainSrgb?: boolean;
 }
@@ -191,7 +202,7 @@ function fromJpegHeader(h: JpegHeader | null): Header | null {
     orientation: h.orientation,
     grey: h.components === 1,
     progressive: h.progressive,
-    components: h.components,
+    coefficientBytes: h.coefficientBytes,
   };
 }
 
@@ -212,7 +223,8 @@ async function sharpHeader(source: string, maxPixels: number): Promise<Header> {
     orientation: meta.orientation ?? 1,
     grey: meta.space === 'b-w' || meta.channels === 1,
     progressive: meta.isProgressive === true,
-    components: meta.channels ?? 3,
+    // Upper bound (no subsampling known here): 2 bytes per sample.
+    coefficientBytes: (meta.width ?? 0) * (meta.height ?? 0) * (meta.channels ?? 3) * 2,
   };
 }
 
