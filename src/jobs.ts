@@ -61,22 +61,37 @@ export class JobRunner extends Disposable {
     this._pool?.resize(size);
   }
 
-  /** Runs one folder's job; rejects with FolderBusyError when that folder already runs. */
-  async run(folder: vscode.Uri, settings: ThumbnailSettings, force: boolean, signal: AbortSignal, onProgress: (p: JobProgress) => void): Promise<JobSummary> {
-    const key = folder.fsPath;
-    const existing = this._jobs.get(key);
+  /**
+   * Claims a folder before any UI is shown, so that two quick invocations cannot both start it:
+   * nothing awaits between the check and the claim. Throws FolderBusyError when it is taken.
+   */
+  reserve(folder: vscode.Uri): RunningJob {
+    const existing = this._jobs.get(folder.fsPath);
     if (existing) throw new FolderBusyError(existing);
-    const controller = new AbortController();
+    const job: RunningJob = { folder, name: folderName(folder), controller: new AbortController(), progress: initialProgress };
+    this._jobs.set(folder.fsPath, job);
+    this._changed();
+    return job;
+  }
+
+  /** Gives a reserved folder back; idempotent. */
+  release(job: RunningJob): void {
+    if (this._jobs.get(job.folder.fsPath) === job) {
+      this._jobs.delete(job.folder.fsPath);
+      this._changed();
+    }
+  }
+
+  /** Runs a reserved job on the shared pool and releases it at the end. */
+  async run(job: RunningJob, settings: ThumbnailSettings, force: boolean, signal: AbortSignal, onProgress: (p: JobProgress) => void): Promise<JobSummary> {
+    const { controller } = job;
     const abort = (): void => controller.abort(signal.reason);
     if (signal.aborted) abort();
     else signal.addEventListener('abort', abort, { once: true });
-    const job: RunningJob = { folder, name: folderName(folder), controller, progress: initialProgress };
-    this._jobs.set(key, job);
-    this._changed();
     try {
       this._pool ??= this._createPool();
       return await runJob(this._pool, {
-        folder: key,
+        folder: job.folder.fsPath,
         settings,
         force,
         signal: controller.signal,
@@ -89,8 +104,7 @@ export class JobRunner extends Disposable {
       });
     } finally {
       signal.removeEventListener('abort', abort);
-      this._jobs.delete(key);
-      this._changed();
+      this.release(job);
     }
   }
 

@@ -67,12 +67,22 @@ export class GenerateCommand {
       throw e;
     }
 
+    let job;
+    try {
+      job = this._runner.reserve(folder);
+    } catch (e) {
+      if (!(e instanceof FolderBusyError)) throw e;
+      const message = vscode.l10n.t('Thumbnails are already being generated for {0}; wait for that job or cancel it first.', e.job.folder.fsPath);
+      void vscode.window.showWarningMessage(message);
+      return { folder: fsPath, status: 'busy', message };
+    }
+
     const title = vscode.l10n.t('Generating thumbnails for {0}', name);
     let lastReport = 0;
     try {
       this._log.info(`${this._force ? 'regenerating' : 'generating'} thumbnails for ${fsPath}`);
       const summary = await withCancellableProgress(title, (report, signal) =>
-        this._runner.run(folder, settings, this._force, signal, (p) => {
+        this._runner.run(job, settings, this._force, signal, (p) => {
           const now = Date.now();
           if (now - lastReport < PROGRESS_INTERVAL_MS && !(p.scanDone && p.done === p.found)) return;
           lastReport = now;
@@ -86,15 +96,12 @@ export class GenerateCommand {
       );
       return this._finished(folder, name, summary);
     } catch (e) {
-      if (e instanceof FolderBusyError) {
-        const message = vscode.l10n.t('Thumbnails are already being generated for {0}; wait for that job or cancel it first.', e.job.folder.fsPath);
-        void vscode.window.showWarningMessage(message);
-        return { folder: fsPath, status: 'busy', message };
-      }
       const message = vscode.l10n.t('Generating thumbnails for {0} failed: {1}', name, errorText(e));
       this._log.error(`${message}\n${e instanceof Error ? e.stack : ''}`);
       this._showWithLog('error', message);
       return { folder: fsPath, status: 'error', message };
+    } finally {
+      this._runner.release(job);
     }
   }
 
