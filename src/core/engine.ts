@@ -176,6 +176,7 @@ export async function runJob(pool: ThumbnailPool, options: JobOptions): Promise<
     }
   }).then(
     (n) => {
+      if (local.signal.aborted) return; // a partial count is not a total
       progress.found = Math.max(n, seen);
       progress.scanDone = true;
       emit();

@@ -105,7 +105,7 @@ async function render(task: RenderTask, tuning: RenderTuning): Promise<RenderRes
   const { head, mtimeMs } = await checkSource(source);
   sniffJpeg(source, head);
 
-  // Our own header read first; sharp's metadata() is the fallback (and the referee, below).
+  // Our own header read first (~3 ms cheaper); sharp's metadata() when ours cannot be sure.
   const header: Header = fromJpegHeader(parseJpegHeader(head)) ?? (await sharpHeader(source, task.maxPixels));
   header.plainSrgb = hasPlainSrgbProfile(head);
   const { targets, largest, width: w, height: h } = planSizes(source, header, task);
@@ -133,9 +133,10 @@ async function render(task: RenderTask, tuning: RenderTuning): Promise<RenderRes
   };
   // Levels made so far, largest first. A size of about half the largest or more is resized by
   // libvips (Lanczos 3) from the decode's pixels (measured: as fast as averaging it in JS, and
-  // sharper); a smaller one is area-averaged in JS from the smallest level about twice its size (the chain 1024 -> 512 -> 256 -> ... is exact mip-mapping with
-  // a good filter at the top). A libvips resize to a tiny size costs ~2 ms of setup per call
-  // whatever its input; the JS average costs a fraction of that and cannot ring.
+  // sharper); a smaller one is area-averaged in JS from the smallest level about twice its
+  // size, so 1024 -> 512 -> 256 -> ... is mip-mapping below a good filter at the top. A libvips
+  // resize to a tiny size costs ~2 ms of setup per call whatever its input; the JS average
+  // costs a fraction of that and cannot ring.
   const levels: Pixels[] = [top];
   const written: string[] = [];
   try {
