@@ -251,24 +251,41 @@ async function sweep(root: string, rounds: number): Promise<string> {
   return lines.join('\n');
 }
 
+/**
+ * The pool's cost on a real job: the engine through the pool against render() called directly on
+ * the main thread, same images, 2 in flight, libvips concurrency 1, alternating, each process
+ * timing three jobs in a row. "cold" is the first job (threads start and load sharp, against
+ * sharp loading once on the main thread); "warm" the later ones (the workers are still alive,
+ * as for a second job within the idle timeout). Timed inside the process: no Node start.
+ */
 async function overhead(root: string, rounds: number): Promise<string> {
-  const lines = ['\n### pool overhead: engine through the pool vs the render function on the main thread (2 in flight, libvips concurrency 1)\n', '| set | pool ms | direct ms | overhead |', '|---|---|---|---|'];
+  const lines = [
+    '\n### pool overhead: engine through the pool vs render() on the main thread (2 in flight, libvips concurrency 1)\n',
+    '| set | pool cold ms | direct cold ms | cold overhead | pool warm ms | direct warm ms | warm overhead |',
+    '|---|---|---|---|---|---|---|',
+  ];
   for (const set of ['camera', 'real']) {
     const corpus = path.join(root, set);
     warm(corpus);
-    const pool: number[] = [];
-    const direct: number[] = [];
+    const cold: Record<string, number[]> = { pool: [], direct: [] };
+    const hot: Record<string, number[]> = { pool: [], direct: [] };
     for (let round = 0; round < rounds; round++) {
       for (const mode of round % 2 ? ['direct', 'pool'] : ['pool', 'direct']) {
-        const d: Design = { name: mode, command: (view) => ({ cmd: process.execPath, args: [path.join(__dirname, 'direct.js'), mode, view, '2'], env: { ...process.env, MALLOC_ARENA_MAX: '2' } }) };
-        const s = await runOnce(d, set, corpus, round);
-        (mode === 'pool' ? pool : direct).push(s.wallMs);
-        process.stderr.write(`[overhead] ${set} ${mode}: ${s.wallMs.toFixed(0)} ms\n`);
+        const { view, cleanup } = makeView(corpus);
+        try {
+          const r = await runMeasured(process.execPath, [path.join(__dirname, 'direct.js'), mode, view, '2', '3'], { ...process.env, MALLOC_ARENA_MAX: '2' });
+          const { elapsedMs } = JSON.parse(r.stdout) as { elapsedMs: number[] };
+          cold[mode].push(elapsedMs[0]);
+          hot[mode].push(...elapsedMs.slice(1));
+          process.stderr.write(`[overhead] ${set} ${mode}: ${elapsedMs.map((x) => x.toFixed(0)).join(', ')} ms\n`);
+        } finally {
+          cleanup();
+        }
       }
     }
-    const p = median(pool);
-    const q = median(direct);
-    lines.push(`| ${set} | ${p.toFixed(0)} | ${q.toFixed(0)} | ${(((p - q) / q) * 100).toFixed(1)}% |`);
+    const pct = (a: number, b: number): string => `${(((a - b) / b) * 100).toFixed(1)}%`;
+    const [pc, dc, pw, dw] = [median(cold.pool), median(cold.direct), median(hot.pool), median(hot.direct)];
+    lines.push(`| ${set} | ${pc.toFixed(0)} | ${dc.toFixed(0)} | ${pct(pc, dc)} | ${pw.toFixed(0)} | ${dw.toFixed(0)} | ${pct(pw, dw)} |`);
   }
   return lines.join('\n');
 }
