@@ -14,6 +14,7 @@ export class ThumbnailStatusBar extends Disposable {
   private _hideTimer: NodeJS.Timeout | undefined;
   private _failedSinceIdle = 0;
   private _madeSinceIdle = 0;
+  private _visible = false;
 
   constructor(private readonly _runner: JobRunner) {
     super();
@@ -34,8 +35,6 @@ export class ThumbnailStatusBar extends Disposable {
   get state(): { visible: boolean; text: string; tooltip: string } {
     return { visible: this._visible, text: this._item.text, tooltip: String(this._item.tooltip ?? '') };
   }
-
-  private _visible = false;
 
   private _update(): void {
     const jobs = this._runner.jobs;
