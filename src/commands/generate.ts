@@ -117,7 +117,10 @@ export class GenerateCommand {
     }
     let message: string;
     if (s.failed.length > 0) {
-      message = vscode.l10n.t('{0} of {1} images in {2} could not be read; generated {3} thumbnails for the others.', s.failed.length, s.images + s.skipped + s.failed.length, name, s.thumbnails);
+      const total = s.images + s.skipped + s.failed.length;
+      message = s.thumbnails > 0 || s.skipped === 0
+        ? vscode.l10n.t('{0} of {1} images in {2} could not be read; generated {3} thumbnails for the others.', s.failed.length, total, name, s.thumbnails)
+        : vscode.l10n.t("{0} of {1} images in {2} could not be read; the others' thumbnails are up to date.", s.failed.length, total, name);
       this._showWithLog('warning', message);
     } else if (s.images === 0) {
       message = s.skipped > 0

@@ -72,6 +72,8 @@ suite('Folder Thumbnails in a real extension host', () => {
     assert.deepEqual(listFiles(path.join(dir, 'thumbnails')), [
       '256x256/photo-000.jpg', '256x256/photo-001.jpg', '64x64/photo-000.jpg', '64x64/photo-001.jpg',
     ]);
+    const [again] = await generate(dir);
+    assert.equal(again.message, "1 of 3 images in mixed could not be read; the others' thumbnails are up to date.");
   });
 
   test('thumbnails.cancel stops a running job and leaves no partial file', async () => {

@@ -185,4 +185,22 @@ suite('UI: Folder Thumbnails in code-server', function () {
     await warning.waitFor({ timeout: 60_000 });
     await shot('palette-result');
   });
+
+  test('Browse... in the palette opens a folder dialog and runs on the folder chosen there', async () => {
+    await dismissToasts();
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.fill('>Thumbnails: Generate Thumbnails');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Thumbnails: Generate Thumbnails' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Browse...' }).click();
+    // code-server's folder dialog is a quick input holding a path, with our open label as its OK button.
+    await page.locator('.quick-input-widget .monaco-button', { hasText: 'Generate Thumbnails' }).waitFor({ timeout: 10_000 });
+    await shot('browse-dialog');
+    await input.fill(path.join(workspace, 'scans'));
+    await page.locator('.quick-input-widget .monaco-button', { hasText: 'Generate Thumbnails' }).click();
+    const warning = toast(/1 of 3 images in scans could not be read; the others' thumbnails are up to date\./);
+    await warning.waitFor({ timeout: 60_000 });
+    await shot('browse-result');
+  });
 });
