@@ -145,7 +145,8 @@ export async function runJob(pool: ThumbnailPool, options: JobOptions): Promise<
     progress.failed++;
     progress.done++;
     progress.lastFile = file;
-    log.warn(`thumbnails: ${code} ${message}`);
+    // Each host reports failures once from the summary (the extension's log, the CLI's output).
+    log.debug(`thumbnails: ${code} ${message}`);
     emit();
   };
 

@@ -354,7 +354,12 @@ function decodeError(source: string, error: unknown): FileError {
   if (/unsupported image format/i.test(message)) {
     return new FileError(FailureCode.NOT_JPEG, source, 'is not a JPEG the decoder recognises', { cause: error });
   }
-  return new FileError(FailureCode.CORRUPT_JPEG, source, `is truncated or corrupt (${message.trim()})`, { cause: error });
+  return new FileError(FailureCode.CORRUPT_JPEG, source, `is truncated or corrupt (${oneLine(message)})`, { cause: error });
+}
+
+/** libvips repeats a decoder warning once per pass ("Bogus DQT index 7" three times): say each once, on one line. */
+function oneLine(message: string): string {
+  return [...new Set(message.split('\n').map((l) => l.trim()).filter(Boolean))].join('; ');
 }
 
 /**

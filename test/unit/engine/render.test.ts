@@ -196,6 +196,14 @@ suite('engine: render (sharp, main thread)', () => {
     f = failure(await renderImage(task(garbage)));
     assert.equal(f.code, 'CORRUPT_JPEG');
     assert.ok(f.message.includes(garbage));
+    // The decoder's repeated warnings come once each, on one line (a log line per failed file).
+    const dqt = path.join(dir, 'dqt.jpg');
+    writeFileSync(dqt, Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xdb]), Buffer.alloc(64, 7)]));
+    f = failure(await renderImage(task(dqt)));
+    assert.equal(f.code, 'CORRUPT_JPEG');
+    assert.ok(!f.message.includes('\n'), f.message);
+    const parts = f.message.slice(f.message.indexOf('(') + 1, -1).split('; ');
+    assert.deepEqual(parts, [...new Set(parts)], f.message);
     // Nothing of a failed image is left behind.
     assert.deepEqual(tempFiles(dir), []);
   });
