@@ -64,6 +64,22 @@ suite('UI: Folder Thumbnails in code-server', function () {
     throw new Error(`the context menu of ${folder} never showed "${entry}"`);
   }
 
+  /**
+   * Clicks a context-menu entry. A menu ignores a click that comes too soon after it opened (it
+   * guards against the right-click's own mouse-up), so the click is repeated until the menu closes.
+   */
+  async function choose(item) {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await page.waitForTimeout(200);
+      await item.click();
+      try {
+        await item.waitFor({ state: 'hidden', timeout: 1000 });
+        return;
+      } catch { /* still open: click again */ }
+    }
+    throw new Error('the context menu did not take the click');
+  }
+
   async function dismissToasts() {
     for (const close of await page.locator('.notifications-toasts .codicon-notifications-clear').all()) {
       await close.click({ force: true }).catch(() => {});
@@ -92,6 +108,13 @@ suite('UI: Folder Thumbnails in code-server', function () {
     await explorerRow('photos').waitFor({ timeout: 90_000 });
   });
 
+  teardown(async function () {
+    if (this.currentTest?.state === 'failed' && page) {
+      const file = await shot(`FAILED-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`);
+      console.log(`      screenshot of the failure: ${file}`);
+    }
+  });
+
   suiteTeardown(async () => {
     await browser?.close().catch(() => {});
     await server?.stop();
@@ -100,7 +123,7 @@ suite('UI: Folder Thumbnails in code-server', function () {
   test('right-click a folder -> Generate Thumbnails -> progress, completion, status bar, files', async () => {
     const item = await contextMenu('photos', 'Generate Thumbnails');
     await shot('context-menu');
-    await item.click();
+    await choose(item);
     await toast('Generating thumbnails for photos').waitFor({ timeout: 20_000 });
     await shot('progress-notification');
     const done = toast(/Generated 16 thumbnails for 8 images in [\d.]+ s\./);
@@ -124,8 +147,7 @@ suite('UI: Folder Thumbnails in code-server', function () {
 
   test('a folder with a corrupt JPEG shows a warning, and the log names the file', async () => {
     await dismissToasts();
-    const item = await contextMenu('scans', 'Generate Thumbnails');
-    await item.click();
+    await choose(await contextMenu('scans', 'Generate Thumbnails'));
     const warning = toast(/1 of 3 images in scans could not be read; generated 4 thumbnails for the others\./);
     await warning.waitFor({ timeout: 60_000 });
     await page.locator('.statusbar-item', { hasText: 'Thumbnails: 1 failed' }).waitFor({ timeout: 10_000 });
@@ -146,8 +168,7 @@ suite('UI: Folder Thumbnails in code-server', function () {
     const big = path.join(workspace, 'big');
     await photos(big, 40, 6000, 4000);
     await explorerRow('big').waitFor({ timeout: 15_000 });
-    const item = await contextMenu('big', 'Generate Thumbnails');
-    await item.click();
+    await choose(await contextMenu('big', 'Generate Thumbnails'));
     const progress = toast('Generating thumbnails for big');
     await progress.waitFor({ timeout: 20_000 });
     await page.waitForFunction(() => /\b[1-9]\d* of 40 images/.test(document.querySelector('.notifications-toasts')?.textContent ?? ''), null, { timeout: 60_000 });
@@ -197,8 +218,12 @@ suite('UI: Folder Thumbnails in code-server', function () {
     // code-server's folder dialog is a quick input holding a path, with our open label as its OK button.
     await page.locator('.quick-input-widget .monaco-button', { hasText: 'Generate Thumbnails' }).waitFor({ timeout: 10_000 });
     await shot('browse-dialog');
-    await input.fill(path.join(workspace, 'scans'));
-    await page.locator('.quick-input-widget .monaco-button', { hasText: 'Generate Thumbnails' }).click();
+    // Typing a folder's path with a trailing slash moves the dialog into it; OK then takes it.
+    const ok = page.locator('.quick-input-widget .monaco-button', { hasText: 'Generate Thumbnails' });
+    await input.fill(`${path.join(workspace, 'scans')}/`);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'thumbnails' }).waitFor({ timeout: 10_000 });
+    await shot('browse-in-scans');
+    await ok.click();
     const warning = toast(/1 of 3 images in scans could not be read; the others' thumbnails are up to date\./);
     await warning.waitFor({ timeout: 60_000 });
     await shot('browse-result');
