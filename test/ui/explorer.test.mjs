@@ -187,6 +187,26 @@ suite('UI: Folder Thumbnails in code-server', function () {
     fs.rmSync(big, { recursive: true, force: true });
   });
 
+  test('the commands are not offered where they do not apply: a file, or Cancel while nothing runs', async () => {
+    await dismissToasts();
+    await explorerRow('img-00.jpg').last().click({ button: 'right' });
+    const menu = page.locator('.context-view .monaco-menu');
+    await menu.locator('.action-item', { hasText: /^Copy Path/ }).waitFor({ timeout: 10_000 });
+    const entries = (await menu.locator('.action-item').allTextContents()).map((t) => t.trim());
+    assert.ok(!entries.some((e) => e.startsWith('Generate Thumbnails') || e.startsWith('Regenerate Thumbnails')), `file menu: ${entries.join(' | ')}`);
+    await shot('file-context-menu');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.fill('>Thumbnails:');
+    const rows = page.locator('.quick-input-list .monaco-list-row');
+    await rows.filter({ hasText: 'Thumbnails: Generate Thumbnails' }).first().waitFor();
+    const commands = (await rows.allTextContents()).join(' | ');
+    assert.ok(commands.includes('Show Thumbnails Log'), commands);
+    assert.ok(!commands.includes('Cancel Thumbnail Generation'), `Cancel is offered only while a job runs: ${commands}`);
+    await page.keyboard.press('Escape');
+  });
+
   test('the command palette offers the workspace folder and Browse...', async () => {
     await dismissToasts();
     await page.keyboard.press('F1');
