@@ -107,7 +107,7 @@ export class GenerateCommand {
 
   private _finished(folder: vscode.Uri, name: string, s: JobSummary): FolderOutcome {
     const secs = (s.elapsedMs / 1000).toFixed(1);
-    for (const f of s.failed) this._log.error(`${f.message.includes(f.file) ? f.message : `${f.file}: ${f.message}`} [${f.code}]`);
+    for (const f of s.failed) this._log.error(`${f.message} [${f.code}]`); // the core's message starts with the file
     this._log.info(`${folder.fsPath}: ${s.images} images rendered, ${s.thumbnails} thumbnails written, ${s.skipped} up to date, ${s.failed.length} failed, ${secs} s${s.cancelled ? ', cancelled' : ''}`);
     this._statusBar.recordOutcome(s.images + s.skipped, s.failed.length);
     if (s.cancelled) {

@@ -162,7 +162,7 @@ async function render(task: RenderTask, tuning: RenderTuning): Promise<RenderRes
       if (level !== top) levels.push(level);
       // toColourspace: without it sharp would write one-channel pixels as three-channel sRGB.
       const jpeg = await sharp(level.data, { raw: level.raw }).toColourspace(space).jpeg(jpegOptions).toBuffer();
-      writeAtomically(t.out, jpeg, stamp);
+      writeAtomically(task.source, t.out, jpeg, stamp);
       written.push(t.out.dest);
     }
   } catch (error) {
@@ -368,7 +368,7 @@ function oneLine(message: string): string {
  * (more than all the small resizes together), and this worker's thread has nothing else to do
  * meanwhile; libvips keeps encoding on its own thread.
  */
-function writeAtomically(out: RenderOutput, jpeg: Buffer, stampSeconds: number): void {
+function writeAtomically(source: string, out: RenderOutput, jpeg: Buffer, stampSeconds: number): void {
   const folder = path.dirname(out.dest);
   let fd: number | undefined;
   try {
@@ -394,7 +394,7 @@ function writeAtomically(out: RenderOutput, jpeg: Buffer, stampSeconds: number):
       // never created
     }
     const code = (error as NodeJS.ErrnoException).code;
-    throw new FileError(FailureCode.OUTPUT_NOT_WRITABLE, out.dest, `cannot be written (${code ?? describeError(error)})`, {
+    throw new FileError(FailureCode.OUTPUT_NOT_WRITABLE, source, `its thumbnail ${out.dest} cannot be written (${code ?? describeError(error)})`, {
       cause: error,
     });
   }

@@ -266,7 +266,8 @@ suite('engine: render (sharp, main thread)', () => {
     writeFileSync(path.join(dir, 'thumbnails'), 'I am a file where the folder should be');
     const f = failure(await renderImage(task(src)));
     assert.equal(f.code, 'OUTPUT_NOT_WRITABLE');
-    assert.match(f.message, /thumbnails\/256x256\/a\.jpg: cannot be written \(E(NOTDIR|EXIST)\)/);
+    assert.ok(f.message.startsWith(`${src}: its thumbnail `), f.message);
+    assert.match(f.message, /thumbnails\/256x256\/a\.jpg cannot be written \(E(NOTDIR|EXIST)\)/);
   });
 
   test('a cancelled task stops before writing and cleans up', async () => {
