@@ -94,7 +94,7 @@ export class GenerateCommand {
           );
         }),
       );
-      return this._finished(folder, name, summary);
+      return this._finished(folder, name, summary, settings.outputFolderName);
     } catch (e) {
       const message = vscode.l10n.t('Generating thumbnails for {0} failed: {1}', name, errorText(e));
       this._log.error(`${message}\n${e instanceof Error ? e.stack : ''}`);
@@ -105,7 +105,7 @@ export class GenerateCommand {
     }
   }
 
-  private _finished(folder: vscode.Uri, name: string, s: JobSummary): FolderOutcome {
+  private _finished(folder: vscode.Uri, name: string, s: JobSummary, outputFolderName: string): FolderOutcome {
     const secs = (s.elapsedMs / 1000).toFixed(1);
     for (const f of s.failed) this._log.error(`${f.message} [${f.code}]`); // the core's message starts with the file
     this._log.info(`${folder.fsPath}: ${s.images} images rendered, ${s.thumbnails} thumbnails written, ${s.skipped} up to date, ${s.failed.length} failed, ${secs} s${s.cancelled ? ', cancelled' : ''}`);
@@ -132,17 +132,18 @@ export class GenerateCommand {
       const reveal = vscode.l10n.t('Reveal in Explorer');
       const showLog = vscode.l10n.t('Show Log');
       void vscode.window.showInformationMessage(message, reveal, showLog).then((a) => {
-        if (a === reveal) void this._reveal(folder);
+        if (a === reveal) void this._reveal(folder, outputFolderName);
         else if (a === showLog) this._log.show();
       });
     }
     return { folder: folder.fsPath, status: 'done', summary: s, message };
   }
 
-  private async _reveal(folder: vscode.Uri): Promise<void> {
+  /** Reveals the job's output folder, as the job's own settings named it. */
+  private async _reveal(folder: vscode.Uri, outputFolderName: string): Promise<void> {
     let target = folder;
     try {
-      const out = vscode.Uri.file(path.join(folder.fsPath, readSettings(folder).outputFolderName));
+      const out = vscode.Uri.file(path.join(folder.fsPath, outputFolderName));
       await vscode.workspace.fs.stat(out);
       target = out;
     } catch { /* no output folder at the top level (images only in subfolders): reveal the folder */ }
