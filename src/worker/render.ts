@@ -4,7 +4,7 @@
  * main thread. This file and its siblings are the only place that imports sharp.
  */
 import { constants as fsConstants } from 'node:fs';
-import { closeSync, futimesSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, futimesSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import sharp, { type Metadata, type OutputInfo, type SharpOptions } from 'sharp';
@@ -12,6 +12,7 @@ import { FailureCode, FileError, describeError } from '../core/errors';
 import { thumbnailStampMs } from '../core/stamp';
 import { areaDownscale } from './downscale';
 import { hasPlainSrgbProfile, parseJpegHeader, type JpegHeader } from './jpegHeader';
+import { trimProgressiveScans } from './progressive';
 import type { RenderOutput, RenderResult, RenderTask } from '../core/task';
 
 export type { RenderOutput, RenderResult, RenderTask } from '../core/task';
@@ -27,11 +28,13 @@ export interface RenderTuning {
   optimiseCoding: boolean;
   /** Benchmark variant: area-average even the sizes of half the largest or more. */
   smallKernel?: 'box-all';
+  /** Leave out the progressive scans the shrunk decode cannot show (progressive.ts). */
+  trimScans: boolean;
 }
 
 // optimiseCoding (a second Huffman pass) cost ~9 ms per 1024 px encode for files a few percent
 // smaller; see bench/engine for the measured trade.
-export const defaultTuning: RenderTuning = { derivedKernel: 'lanczos3', optimiseCoding: false };
+export const defaultTuning: RenderTuning = { derivedKernel: 'lanczos3', optimiseCoding: false, trimScans: true };
 
 /** Makes every thumbnail of one source. Never throws for a problem with the file itself. */
 export async function renderImage(task: RenderTask, tuning: RenderTuning = defaultTuning): Promise<RenderResult> {
@@ -117,7 +120,8 @@ async function render(task: RenderTask, tuning: RenderTuning): Promise<RenderRes
   if (gated) enterBigDecode(task, reserveMB);
   let decoded: { data: Buffer; info: OutputInfo };
   try {
-    decoded = await decodeLargest(source, task, header, largest);
+    const input = header.progressive && tuning.trimScans ? trimmedInput(source, w, h, largest) : source;
+    decoded = await decodeLargest(source, input, task, header, largest);
   } finally {
     if (gated) leaveBigDecode(reserveMB);
   }
@@ -249,19 +253,49 @@ function planSizes(source: string, header: Header, task: RenderTask): { targets:
 }
 
 /**
+ * The shrink-on-load sharp asks libjpeg for when resizing by `factor` with fastShrinkOnLoad
+ * (sharp's pipeline.cc): 8, 4 or 2 when the factor reaches it, halved when the factor's integer
+ * part equals it (libjpeg rounding).
+ */
+export function sharpJpegShrink(factor: number): number {
+  let shrink = factor >= 8 ? 8 : factor >= 4 ? 4 : factor >= 2 ? 2 : 1;
+  if (shrink > 1 && Math.trunc(factor) === shrink) shrink /= 2;
+  return shrink;
+}
+
+/**
+ * A progressive source without the scans its shrunk decode cannot show, as a Buffer; the path
+ * itself when nothing can be left out or the file cannot be read here (the decoder then reports
+ * why, as for any file).
+ */
+function trimmedInput(source: string, width: number, height: number, largest: Target): string | Buffer {
+  const shrink = sharpJpegShrink(Math.min(width / largest.width, height / largest.height));
+  if (shrink < 2) return source;
+  let file: Buffer;
+  try {
+    file = readFileSync(source);
+  } catch {
+    return source;
+  }
+  return trimProgressiveScans(file, shrink)?.data ?? source;
+}
+
+/**
  * The single decode: shrink-on-load (libjpeg DCT scaling) to near the largest thumbnail, then
  * a resize to it, kept as raw pixels; every size is made from these. Re-decoding per size
  * (clone(), or one task per size) costs nearly a full Huffman decode each time.
  */
 async function decodeLargest(
   source: string,
+  /** The path, or the file's bytes when progressive scans were left out. */
+  input: string | Buffer,
   task: RenderTask,
   header: Header,
   largest: Target,
 ): Promise<{ data: Buffer; info: OutputInfo }> {
   try {
     const options = { ...inputOptions(task.maxPixels), ignoreIcc: header.plainSrgb === true };
-    let pipeline = sharp(source, options).resize(largest.width, largest.height, {
+    let pipeline = sharp(input, options).resize(largest.width, largest.height, {
       fit: 'fill',
       fastShrinkOnLoad: true,
     });
