@@ -46,6 +46,14 @@ function cliPath(): string {
   return existsSync(dist) ? dist : path.join(ROOT, 'out', 'src', 'cli.js');
 }
 
+/**
+ * The malloc settings the bin's shebang gives the CLI (src/cli.ts), read from it, so that
+ * the pool-overhead check runs both of its modes under the same allocator as the bin.
+ */
+const CLI_MALLOC_ENV: NodeJS.ProcessEnv = Object.fromEntries(
+  [...(readFileSync(path.join(ROOT, 'src', 'cli.ts'), 'utf8').split('\n')[0].matchAll(/(\w+)=(\S+)/g))].map((m) => [m[1], m[2]]),
+);
+
 const sh = (script: string): { cmd: string; args: string[] } => ({ cmd: 'bash', args: ['-c', script] });
 
 const DESIGNS: Record<string, Design> = {
@@ -258,13 +266,13 @@ async function sweep(root: string, rounds: number): Promise<string> {
  * sharp loading once on the main thread); "warm" the later ones (the workers are still alive,
  * as for a second job within the idle timeout). Timed inside the process: no Node start.
  */
-async function overhead(root: string, rounds: number): Promise<string> {
+async function overhead(root: string, sets: string[], rounds: number): Promise<string> {
   const lines = [
     '\n### pool overhead: engine through the pool vs render() on the main thread (2 in flight, libvips concurrency 1)\n',
     '| set | pool cold ms | direct cold ms | cold overhead | pool warm ms | direct warm ms | warm overhead |',
     '|---|---|---|---|---|---|---|',
   ];
-  for (const set of ['camera', 'real']) {
+  for (const set of sets) {
     const corpus = path.join(root, set);
     warm(corpus);
     const cold: Record<string, number[]> = { pool: [], direct: [] };
@@ -273,7 +281,7 @@ async function overhead(root: string, rounds: number): Promise<string> {
       for (const mode of round % 2 ? ['direct', 'pool'] : ['pool', 'direct']) {
         const { view, cleanup } = makeView(corpus);
         try {
-          const r = await runMeasured(process.execPath, [path.join(__dirname, 'direct.js'), mode, view, '2', '3'], { ...process.env, MALLOC_ARENA_MAX: '2' });
+          const r = await runMeasured(process.execPath, [path.join(__dirname, 'direct.js'), mode, view, '2', '3'], { ...process.env, ...CLI_MALLOC_ENV });
           const { elapsedMs } = JSON.parse(r.stdout) as { elapsedMs: number[] };
           cold[mode].push(elapsedMs[0]);
           hot[mode].push(...elapsedMs.slice(1));
@@ -298,7 +306,7 @@ async function main(): Promise<void> {
   let text = `## Engine benchmark (${new Date().toISOString()}, ${os.cpus().length} cores, corpus: ${source})\n`;
   const all: unknown[] = [];
   if (process.argv.includes('--sweep')) text += await sweep(root, rounds);
-  else if (process.argv.includes('--overhead')) text += await overhead(root, rounds);
+  else if (process.argv.includes('--overhead')) text += await overhead(root, sets, rounds);
   else {
     const samples = await sideBySide(root, sets, rounds);
     all.push(...samples);

@@ -11,7 +11,7 @@ import { FailureCode, describeError, type FailureCodeName } from './errors';
 import { nullLogger, type Logger } from './log';
 import { planSource } from './plan';
 import { WorkerPool } from './pool';
-import { countImages, scanImages, type ScanOptions } from './scan';
+import { BiggestFirst, countImages, scanImages, type ScanOptions } from './scan';
 import type { ThumbnailSettings } from './settings';
 import { DEFAULT_MAX_PIXELS, type RenderResult, type RenderTask } from './task';
 
@@ -104,6 +104,9 @@ export function createThumbnailPool(options: {
  * jobs sharing the pool are not starved.
  */
 const LANES = 8;
+
+/** Files looked at ahead of the lanes, to start the biggest first (see BiggestFirst). */
+const LOOKAHEAD = 32;
 
 let jobCounter = 0;
 
@@ -251,13 +254,14 @@ export async function runJob(pool: ThumbnailPool, options: JobOptions): Promise<
     }
   };
 
+  const queue = new BiggestFirst(files, LOOKAHEAD);
   const lane = async (): Promise<void> => {
     while (!local.signal.aborted) {
-      const next = await files.next();
-      if (next.done) return;
+      const next = await queue.take();
+      if (next === undefined) return;
       seen++;
       if (seen > progress.found) progress.found = seen;
-      await handle(next.value);
+      await handle(next);
     }
   };
 

@@ -95,3 +95,46 @@ function toRel(root: string, full: string): string {
   const rel = path.relative(root, full);
   return path.sep === '/' ? rel : rel.split(path.sep).join('/');
 }
+
+/**
+ * Hands out the files of a scan biggest first within a bounded window of `depth` files, so a job
+ * does not end on one big image while the other workers idle (on the wallpaper set the last
+ * file in listing order is a 5120x2880 progressive JPEG: ~300 ms with one core idle). Holds at
+ * most `depth` names, so the walk stays streaming. Safe for several concurrent takers.
+ */
+export class BiggestFirst {
+  private readonly window: Array<{ file: string; size: number }> = [];
+  private ended = false;
+  private filling: Promise<void> | undefined;
+
+  constructor(
+    private readonly files: AsyncIterator<string>,
+    private readonly depth: number,
+  ) {}
+
+  /** The biggest file in the window, after topping it up; undefined once the scan is used up. */
+  async take(): Promise<string | undefined> {
+    while (!this.ended && this.window.length < this.depth) {
+      this.filling ??= this.fillOne().finally(() => (this.filling = undefined));
+      await this.filling;
+    }
+    if (this.window.length === 0) return undefined;
+    let best = 0;
+    for (let i = 1; i < this.window.length; i++) if (this.window[i].size > this.window[best].size) best = i;
+    return this.window.splice(best, 1)[0].file;
+  }
+
+  private async fillOne(): Promise<void> {
+    const next = await this.files.next();
+    if (next.done) {
+      this.ended = true;
+      return;
+    }
+    // A file that cannot be stat'ed goes last; the render step reports why.
+    const size = await stat(next.value).then(
+      (s) => s.size,
+      () => -1,
+    );
+    this.window.push({ file: next.value, size });
+  }
+}

@@ -57,6 +57,8 @@ const ZIGZAG: Array<[number, number]> = (() => {
 const MAX_STEP_FOR_LAST_BIT = 2;
 
 /**
+ * Rewrites `file` in place when something is left out (its bytes are then no longer the
+ * original JPEG) and returns the shorter view of it; null, with `file` untouched, otherwise.
  * @param file the whole JPEG
  * @param shrink the shrink-on-load the decoder will use: 1, 2, 4 or 8 (see sharpJpegShrink)
  */
@@ -95,17 +97,19 @@ export function trimProgressiveScans(file: Buffer, shrink: number): TrimmedJpeg 
   const droppedScans = drop.filter(Boolean).length;
   if (droppedScans === 0) return null;
 
-  const parts: Buffer[] = [];
+  // Kept bytes move down over the dropped ones (copy() is a memmove): no second buffer as big
+  // as the file while the decode holds its coefficient buffer.
   let from = 0;
+  let to = 0;
   let droppedBytes = 0;
   scans.forEach((s, k) => {
     if (!drop[k]) return;
-    parts.push(file.subarray(from, s.start));
+    to += file.copy(file, to, from, s.start);
     droppedBytes += s.end - s.start;
     from = s.end;
   });
-  parts.push(file.subarray(from));
-  return { data: Buffer.concat(parts), droppedScans, droppedBytes };
+  to += file.copy(file, to, from);
+  return { data: file.subarray(0, to), droppedScans, droppedBytes };
 }
 
 interface Component {
