@@ -4,16 +4,20 @@
  * extension and the CLI drive it.
  */
 import { randomBytes } from 'node:crypto';
-import { stat, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, stat, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { FailureCode, describeError, type FailureCodeName } from './errors';
 import { nullLogger, type Logger } from './log';
 import { planSource } from './plan';
 import { WorkerPool } from './pool';
-import { BiggestFirst, countImages, scanImages, type ScanOptions } from './scan';
+import { parseJpegHeader } from './jpegHeader';
+import { Scheduler } from './schedule';
+import { countImages, scanImages, type ScanOptions } from './scan';
 import type { ThumbnailSettings } from './settings';
-import { DEFAULT_MAX_PIXELS, type RenderResult, type RenderTask } from './task';
+import { BIG_DECODE_BUDGET_MB, DEFAULT_MAX_PIXELS, bigDecodeMB, type RenderResult, type RenderTask } from './task';
+import type { PlannedOutput } from './plan';
 
 export type { RenderResult, RenderTask } from './task';
 
@@ -99,14 +103,16 @@ export function createThumbnailPool(options: {
 }
 
 /**
- * Tasks one job keeps in the pool at once. Enough to keep every worker fed while the next
- * images are planned; few enough that a cancelled job's leftovers drain in a moment and other
- * jobs sharing the pool are not starved.
+ * Tasks one job keeps in the pool beyond one per worker: enough that a worker finds its next
+ * task queued when it finishes; few enough that what the scheduler picks runs soon after (its
+ * memory-aware choice assumes so), a cancelled job's leftovers drain in a moment and other jobs
+ * sharing the pool are not starved.
  */
-const LANES = 8;
+const EXTRA_LANES = 1;
 
-/** Files looked at ahead of the lanes, to start the biggest first (see BiggestFirst). */
+/** Planned images the scheduler chooses from (schedule.ts), and files planned at once. */
 const LOOKAHEAD = 32;
+const PLAN_PARALLEL = 8;
 
 let jobCounter = 0;
 
@@ -196,21 +202,37 @@ export async function runJob(pool: ThumbnailPool, options: JobOptions): Promise<
   let taskSeq = 0;
   let poolGone: Error | undefined;
 
-  const handle = async (source: string): Promise<void> => {
-    const plan = await planSource(source, {
+  type Planned = { source: string; outputs: PlannedOutput[]; bytes: number; bigMB: number };
+
+  /** The next file of the scan, planned: null when it needs no task (skipped, or reported). */
+  const plan = async (): Promise<Planned | null | undefined> => {
+    if (local.signal.aborted) return undefined;
+    const next = await files.next();
+    if (next.done) return undefined;
+    const source = next.value;
+    seen++;
+    if (seen > progress.found) progress.found = seen;
+    const planned = await planSource(source, {
       sizes: settings.sizes,
       quality: settings.quality,
       outputFolderName: settings.outputFolderName,
       force,
     });
-    if (plan.kind === 'skip') {
+    if (planned.kind === 'skip') {
       progress.skipped++;
       progress.done++;
       progress.lastFile = source;
       emit();
-      return;
+      return null;
     }
-    if (plan.kind === 'fail') return fail(source, plan.code, plan.message);
+    if (planned.kind === 'fail') {
+      fail(source, planned.code, planned.message);
+      return null;
+    }
+    return { source, outputs: planned.outputs, bytes: planned.bytes, bigMB: await bigDecodeOf(source) };
+  };
+
+  const handle = async ({ source, outputs }: Planned): Promise<void> => {
     if (local.signal.aborted) return;
 
     const seq = (++taskSeq).toString(36);
@@ -219,7 +241,7 @@ export async function runJob(pool: ThumbnailPool, options: JobOptions): Promise<
       quality: settings.quality,
       maxPixels,
       cancel,
-      outputs: plan.outputs.map((o) => ({
+      outputs: outputs.map((o) => ({
         width: o.width,
         height: o.height,
         dest: o.dest,
@@ -254,20 +276,23 @@ export async function runJob(pool: ThumbnailPool, options: JobOptions): Promise<
     }
   };
 
-  const queue = new BiggestFirst(files, LOOKAHEAD);
+  const scheduler = new Scheduler(plan, { depth: LOOKAHEAD, parallel: PLAN_PARALLEL, budgetMB: BIG_DECODE_BUDGET_MB });
   const lane = async (): Promise<void> => {
     while (!local.signal.aborted) {
-      const next = await queue.take();
+      const next = await scheduler.take();
       if (next === undefined) return;
-      seen++;
-      if (seen > progress.found) progress.found = seen;
-      await handle(next);
+      try {
+        await handle(next);
+      } finally {
+        scheduler.finished(next);
+      }
     }
   };
 
   try {
     const lanes: Promise<void>[] = [];
-    for (let i = 0; i < LANES; i++) lanes.push(lane());
+    const laneCount = pool.stats.size + EXTRA_LANES;
+    for (let i = 0; i < laneCount; i++) lanes.push(lane());
     const outcomes = await Promise.allSettled(lanes);
     const broken = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (broken) throw broken.reason;
@@ -293,6 +318,27 @@ export async function runJob(pool: ThumbnailPool, options: JobOptions): Promise<
     elapsedMs: Math.round(performance.now() - started),
     cancelled: signal?.aborted === true,
   };
+}
+
+/**
+ * MB of the big-decode budget a source will take (task.ts), from its first 64 KB: 0 when it is
+ * not a big progressive JPEG or cannot be read here (the render reports why).
+ */
+async function bigDecodeOf(source: string): Promise<number> {
+  try {
+    // Non-blocking: a FIFO put in place since the stat must not hang a libuv thread.
+    const handle = await open(source, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const head = Buffer.allocUnsafe(64 * 1024);
+      const { bytesRead } = await handle.read(head, 0, head.length, 0);
+      const header = parseJpegHeader(head.subarray(0, bytesRead));
+      return header ? bigDecodeMB(header) : 0;
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return 0;
+  }
 }
 
 // A worker that crashed may have left a temp file; it is dead by the time run() rejects.

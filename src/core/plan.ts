@@ -15,7 +15,7 @@ export interface PlannedOutput extends Box {
 
 /** The plan for one source. */
 export type SourcePlan =
-  | { kind: 'render'; outputs: PlannedOutput[] }
+  | { kind: 'render'; outputs: PlannedOutput[]; /** the source's size */ bytes: number }
   | { kind: 'skip' }
   | { kind: 'fail'; code: FailureCodeName; message: string };
 
@@ -34,6 +34,7 @@ export async function planSource(
   opts: { sizes: readonly Box[]; quality: number; outputFolderName: string; force: boolean },
 ): Promise<SourcePlan> {
   let mtimeMs: number;
+  let bytes: number;
   try {
     const st = await stat(source);
     if (!st.isFile()) {
@@ -41,6 +42,7 @@ export async function planSource(
     }
     if (st.size === 0) return { kind: 'fail', code: FailureCode.EMPTY_FILE, message: `${source}: is empty (0 bytes)` };
     mtimeMs = st.mtimeMs;
+    bytes = st.size;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
@@ -49,7 +51,7 @@ export async function planSource(
     return { kind: 'fail', code: FailureCode.UNREADABLE, message: `${source}: cannot be read (${code ?? String(error)})` };
   }
   const all = opts.sizes.map((box) => ({ ...box, dest: thumbnailPath(source, opts.outputFolderName, box) }));
-  if (opts.force) return { kind: 'render', outputs: all };
+  if (opts.force) return { kind: 'render', outputs: all, bytes };
   const current = await Promise.all(
     all.map((o) =>
       stat(o.dest).then(
@@ -59,5 +61,5 @@ export async function planSource(
     ),
   );
   const outputs = all.filter((_, i) => !current[i]);
-  return outputs.length === 0 ? { kind: 'skip' } : { kind: 'render', outputs };
+  return outputs.length === 0 ? { kind: 'skip' } : { kind: 'render', outputs, bytes };
 }

@@ -41,3 +41,19 @@ export type RenderResult =
  * far below it; a 30000x30000 bomb is refused from its header.
  */
 export const DEFAULT_MAX_PIXELS = 0x3fff * 0x3fff;
+
+/**
+ * Progressive JPEGs are decoded through a coefficient buffer of the whole image (2 bytes per
+ * coefficient at any shrink-on-load): 50-90 MB for a 4K-5K wallpaper. Those of at least
+ * BIG_DECODE_MIN_MB are admitted against a pool-wide budget of BIG_DECODE_BUDGET_MB (one bigger
+ * decode always may), which kept two at once in two workers from pushing the peak past 350 MB.
+ * The worker enforces the budget (render.ts); the engine schedules around it (schedule.ts).
+ */
+export const BIG_DECODE_MIN_MB = 16;
+export const BIG_DECODE_BUDGET_MB = 112;
+
+/** MB of the budget a source's decode takes: its coefficient buffer if big and progressive, else 0. */
+export function bigDecodeMB(header: { progressive: boolean; coefficientBytes: number }): number {
+  const mb = header.progressive ? Math.ceil(header.coefficientBytes / 2 ** 20) : 0;
+  return mb >= BIG_DECODE_MIN_MB ? mb : 0;
+}

@@ -11,12 +11,13 @@ import sharp, { type Metadata, type OutputInfo, type SharpOptions } from 'sharp'
 import { FailureCode, FileError, describeError } from '../core/errors';
 import { thumbnailStampMs } from '../core/stamp';
 import { areaDownscale } from './downscale';
-import { hasPlainSrgbProfile, parseJpegHeader, type JpegHeader } from './jpegHeader';
+import { hasPlainSrgbProfile, parseJpegHeader, type JpegHeader } from '../core/jpegHeader';
 import { trimProgressiveScans } from './progressive';
 import type { RenderOutput, RenderResult, RenderTask } from '../core/task';
 
 export type { RenderOutput, RenderResult, RenderTask } from '../core/task';
 export { DEFAULT_MAX_PIXELS } from '../core/task';
+import { BIG_DECODE_BUDGET_MB, bigDecodeMB } from '../core/task';
 
 /**
  * Tunables the benchmark varies; the defaults are the measured fastest that keep quality.
@@ -58,10 +59,6 @@ const inputOptions = (maxPixels: number): SharpOptions => ({
 
 class Cancelled extends Error {}
 
-/** Progressive decodes needing at least this many MB of coefficients go through the budget. */
-const BIG_DECODE_MIN_MB = 16;
-/** MB of coefficient buffers the workers of one pool may hold at once (one bigger decode always may). */
-const BIG_DECODE_BUDGET_MB = 112;
 let bigDecodeGate: Int32Array | undefined;
 
 /**
@@ -115,8 +112,8 @@ async function render(task: RenderTask, tuning: RenderTuning): Promise<RenderRes
   // A progressive JPEG is decoded through a coefficient buffer of the whole image (2 bytes per
   // coefficient at any shrink): 50-90 MB for a 4K-5K wallpaper. Two of those at once in two
   // workers pushed the peak past 350 MB; big ones are admitted against a pool-wide budget.
-  const reserveMB = header.progressive ? Math.ceil(header.coefficientBytes / 2 ** 20) : 0;
-  const gated = reserveMB >= BIG_DECODE_MIN_MB;
+  const reserveMB = bigDecodeMB(header);
+  const gated = reserveMB > 0;
   if (gated) enterBigDecode(task, reserveMB);
   let decoded: { data: Buffer; info: OutputInfo };
   try {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { hasPlainSrgbProfile, parseJpegHeader } from '../../../src/worker/jpegHeader';
+import { hasPlainSrgbProfile, parseJpegHeader } from '../../../src/core/jpegHeader';
 import { bomb, jpeg, orientedJpeg, sharp, tempFolder } from './fixtures';
 
 suite('engine: JPEG header reader', () => {

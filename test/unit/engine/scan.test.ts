@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { BiggestFirst, scanImages, countImages, type ScanOptions } from '../../../src/core/scan';
+import { scanImages, countImages, type ScanOptions } from '../../../src/core/scan';
 import { tempFolder } from './fixtures';
 
 const base: ScanOptions = { includeSubfolders: true, outputFolderName: 'thumbnails', exclude: [] };
@@ -87,43 +87,4 @@ suite('engine: scan', () => {
     assert.equal(seen.length, 1);
   });
 
-  test('BiggestFirst: biggest of a bounded window first, each file once, with concurrent takers', async () => {
-    // Sizes in listing order; the window holds 3, so the order is biggest-of-the-next-3.
-    const sizes = [5, 1, 9, 2, 8, 3, 7, 4];
-    const files = sizes.map((n, i) => {
-      const f = path.join(dir, `${i}.jpg`);
-      writeFileSync(f, Buffer.alloc(n * 100));
-      return f;
-    });
-    let pulled = 0;
-    let maxAhead = 0;
-    let taken = 0;
-    const source = (): AsyncGenerator<string> =>
-      (async function* () {
-        for (const f of files) {
-          pulled++;
-          maxAhead = Math.max(maxAhead, pulled - taken);
-          yield f;
-        }
-        yield path.join(dir, 'vanished.jpg'); // cannot be stat'ed: goes last
-      })();
-    const drain = async (queue: BiggestFirst, takers: number): Promise<string[]> => {
-      const order: string[] = [];
-      const taker = async (): Promise<void> => {
-        for (let f = await queue.take(); f !== undefined; f = await queue.take()) {
-          taken++;
-          order.push(path.basename(f, '.jpg'));
-        }
-      };
-      await Promise.all(Array.from({ length: takers }, taker));
-      return order;
-    };
-    assert.deepEqual(await drain(new BiggestFirst(source(), 3), 1), ['2', '0', '4', '5', '6', '7', '3', '1', 'vanished']);
-    assert.ok(maxAhead <= 3, `${maxAhead} files pulled ahead of the taker`);
-    [pulled, taken, maxAhead] = [0, 0, 0];
-    const concurrent = await drain(new BiggestFirst(source(), 3), 3);
-    assert.deepEqual([...concurrent].sort(), ['0', '1', '2', '3', '4', '5', '6', '7', 'vanished']);
-    assert.equal(concurrent[0], '2');
-    assert.ok(maxAhead <= 4, `${maxAhead} files pulled ahead of three takers`);
-  });
 });
