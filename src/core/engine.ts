@@ -78,6 +78,9 @@ export interface JobOptions {
 /** The pool type the engine renders with. */
 export type ThumbnailPool = WorkerPool<RenderTask, RenderResult>;
 
+/** What a job uses of the pool (the pool-overhead benchmark runs jobs on a main-thread stand-in). */
+export type RenderRunner = Pick<ThumbnailPool, 'run' | 'waitForRoom' | 'stats'>;
+
 /**
  * Creates the render pool. Starts no thread until the first job. `workerFile` is the worker
  * entry: `path.join(__dirname, 'worker.js')` from the bundles, out/src/worker/index.js in tests.
@@ -122,7 +125,7 @@ let jobCounter = 0;
  * On abort it resolves with `cancelled: true` and the counts so far: finished thumbnails stay,
  * no partial or temp file is left.
  */
-export async function runJob(pool: ThumbnailPool, options: JobOptions): Promise<JobSummary> {
+export async function runJob(pool: RenderRunner, options: JobOptions): Promise<JobSummary> {
   const started = performance.now();
   const log = options.logger ?? nullLogger;
   const { settings, signal } = options;
