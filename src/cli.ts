@@ -1,18 +1,21 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=8388608 GLIBC_TUNABLES=glibc.malloc.hugetlb=1 node
+#!/usr/bin/env -S MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=8388608 GLIBC_TUNABLES=glibc.malloc.hugetlb=1 node
 /**
  * Command-line front end: `folder-thumbnails <folder> [options]`. Drives the same engine as the
  * extension. Exit codes: 0 every image succeeded, 1 some failed, 2 bad arguments, 130 interrupted.
  *
- * The shebang tunes glibc malloc for the bin, measured in bench/engine: MALLOC_ARENA_MAX=2 (every
- * thread that mallocs gets its own arena otherwise, and libvips' threads make many: ~10-20% more
- * peak memory) and a fixed MALLOC_MMAP_THRESHOLD_ of 8 MB (by default glibc raises the threshold
- * after freeing a big block, so the ~100 MB coefficient buffer of a big progressive JPEG stayed
- * in each worker's heap after use: 350 -> 290 MB peak on the wallpaper set), and
- * glibc.malloc.hugetlb=1 (malloc asks for transparent huge pages: every image's fresh buffers
- * were ~130,000 page faults per wallpaper run, 14% of all CPU time; with it ~35,000, and the run
- * 3.8 -> 2.75 s; glibc 2.35+, ignored by older ones). glibc reads these only at process start; restarting ourselves with them set kept a second Node process (~45 MB)
- * alive for the whole run, which cost more than it saved. `env -S` needs coreutils 8.30+
- * (Debian 10+) or BSD env; `node dist/cli.js` works anywhere, without the limit.
+ * The shebang tunes glibc malloc for the bin, measured in bench/engine:
+ * - MALLOC_ARENA_MAX=1: otherwise every thread that mallocs gets an arena, and libvips' threads
+ *   make many; each keeps freed memory. One arena against two: camera set 163-179 vs 172-197 MB
+ *   peak, wallpapers 245-250 vs 250-264 MB, half the page faults, no slower.
+ * - MALLOC_MMAP_THRESHOLD_ fixed at 8 MB: by default glibc raises the threshold after freeing a
+ *   big block, so the ~100 MB coefficient buffer of a big progressive JPEG stayed in the heap
+ *   after use (350 -> 290 MB peak on the wallpaper set).
+ * - glibc.malloc.hugetlb=1: malloc asks for transparent huge pages. Every image's fresh buffers
+ *   were ~130,000 page faults per wallpaper run, 14% of all CPU time; with it ~35,000, and the
+ *   run 2.9 -> 2.35 s (glibc 2.35+; older ones ignore it).
+ * glibc reads these only at process start; restarting ourselves with them set kept a second Node
+ * process (~45 MB) alive for the whole run, which cost more than it saved. `env -S` needs
+ * coreutils 8.30+ (Debian 10+) or BSD env; `node dist/cli.js` works anywhere, without them.
  */
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
