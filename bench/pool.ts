@@ -3,7 +3,7 @@
  *
  *   npm run bench:pool              (or: node out/bench/pool.js [--rounds 7] [--tasks 20000])
  *
- * All get the same worker count, the same trivial task (n => n + 1, so only dispatch
+ * All three get the same worker count, the same trivial task (n => n + 1, so only dispatch
  * is measured), and the same closed-loop driver keeping the same number of tasks in flight.
  * Each pool is warmed up once, then the rounds alternate pools (rotating who goes first, so
  * none always runs on a cooler or hotter machine) and the median round is reported.
@@ -46,13 +46,6 @@ function contenders(): Contender[] {
     maxQueue: WINDOW,
     idleTimeoutMs: 60_000,
   });
-  // The same pool, its workers serving with sleepWhenIdle (piscina's default way of waiting).
-  const oursSleep = new WorkerPool<number, number>({
-    filename: path.join(FIXTURES, 'noop-sleep.js'),
-    size: WORKERS,
-    maxQueue: WINDOW,
-    idleTimeoutMs: 60_000,
-  });
   const piscina = new Piscina<number, number>({
     filename: path.join(FIXTURES, 'noop-piscina.js'),
     minThreads: WORKERS,
@@ -67,7 +60,6 @@ function contenders(): Contender[] {
   });
   return [
     { name: 'ours', run: (n) => ours.run(n), close: () => ours.close() },
-    { name: 'ours-sleep', run: (n) => oursSleep.run(n), close: () => oursSleep.close() },
     { name: 'piscina', run: (n) => piscina.run(n), close: () => piscina.close() },
     {
       name: 'workerpool',
@@ -119,10 +111,9 @@ async function measure(pools: Contender[], label: string, total: number, window:
         `  ${(1e6 / med).toFixed(1).padStart(6)} µs/task   (rounds ${spread})`,
     );
   }
-  for (const mine of ['ours', 'ours-sleep']) {
-    for (const [name, value] of result) {
-      if (!name.startsWith('ours')) console.log(`  ${mine} / ${name}: ${(result.get(mine)! / value).toFixed(2)}x`);
-    }
+  const ours = result.get('ours')!;
+  for (const [name, value] of result) {
+    if (name !== 'ours') console.log(`  ours / ${name}: ${(ours / value).toFixed(2)}x`);
   }
   return result;
 }

@@ -124,8 +124,6 @@ class PoolWorker {
   constructor(
     readonly thread: Worker,
     readonly port: MessagePort,
-    /** Tasks posted to this worker so far; a worker that sleeps between tasks waits on it. */
-    readonly posted: Int32Array,
   ) {
     this.id = thread.threadId;
   }
@@ -364,10 +362,6 @@ export class WorkerPool<T = unknown, R = unknown> {
     try {
       const message: TaskMessage<T> = { taskId: task.id, task: task.payload };
       worker.port.postMessage(message, task.transferList);
-      // Wakes a worker sleeping between tasks (serveTasks' sleepWhenIdle); posted first, so
-      // the task is in the port when it looks.
-      Atomics.add(worker.posted, 0, 1);
-      Atomics.notify(worker.posted, 0, 1);
       return true;
     } catch (error) {
       // The task could not be cloned: that is the task's fault, the worker is fine.
@@ -425,9 +419,8 @@ export class WorkerPool<T = unknown, R = unknown> {
     // A private channel instead of the Worker's own port: the Worker object re-emits every
     // message of its port as an EventEmitter event, a hop per task we can skip.
     const { port1, port2 } = new MessageChannel();
-    const posted = new Int32Array(new SharedArrayBuffer(4));
-    thread.postMessage({ port: port2, posted } satisfies PortMessage, [port2]);
-    const worker = new PoolWorker(thread, port1, posted);
+    thread.postMessage({ port: port2 } satisfies PortMessage, [port2]);
+    const worker = new PoolWorker(thread, port1);
     port1.on('message', (message: ResultMessage<R>) => this.onMessage(worker, message));
     // The thread's handle alone decides whether the process stays alive (see next()).
     port1.unref();

@@ -8,8 +8,6 @@ import type { MessagePort } from 'node:worker_threads';
 /** Pool -> worker, first message on `parentPort`: the private port all later messages use. */
 export interface PortMessage {
   port: MessagePort;
-  /** Over a SharedArrayBuffer: tasks posted on `port` so far, bumped and notified after each. */
-  posted: Int32Array;
 }
 
 /** Pool -> worker: run one task. */
