@@ -280,7 +280,13 @@ export async function runJob(pool: RenderRunner, options: JobOptions): Promise<J
   };
 
   const scheduler = new Scheduler(plan, { depth: LOOKAHEAD, parallel: PLAN_PARALLEL, budgetMB: BIG_DECODE_BUDGET_MB });
-  const lane = async (): Promise<void> => {
+  // One lane per worker plus EXTRA_LANES; more join when the pool grows mid-job (a
+  // maxWorkers change), so a bigger pool is used at once.
+  const lanes: Promise<void>[] = [];
+  const addLanes = (): void => {
+    while (lanes.length < pool.stats.size + EXTRA_LANES) lanes.push(lane());
+  };
+  async function lane(): Promise<void> {
     while (!local.signal.aborted) {
       const next = await scheduler.take();
       if (next === undefined) return;
@@ -289,14 +295,14 @@ export async function runJob(pool: RenderRunner, options: JobOptions): Promise<J
       } finally {
         scheduler.finished(next);
       }
+      addLanes();
     }
-  };
+  }
 
   try {
-    const lanes: Promise<void>[] = [];
-    const laneCount = pool.stats.size + EXTRA_LANES;
-    for (let i = 0; i < laneCount; i++) lanes.push(lane());
-    const outcomes = await Promise.allSettled(lanes);
+    addLanes();
+    const outcomes: PromiseSettledResult<void>[] = [];
+    while (outcomes.length < lanes.length) outcomes.push(...(await Promise.allSettled(lanes.slice(outcomes.length))));
     const broken = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (broken) throw broken.reason;
     if (!local.signal.aborted) {

@@ -194,6 +194,31 @@ suite('engine: runJob through the pool', function () {
     assert.deepEqual([a.images, b.images], [4, 4]);
   });
 
+  test('a pool that grows mid-job is used at once: more images in flight', async () => {
+    for (let i = 0; i < 16; i++) await jpeg(path.join(dir, `${i}.jpg`), 1200, 900);
+    const small = createThumbnailPool({ workerFile: WORKER_FILE, size: 1 });
+    try {
+      let mostRunning = 0;
+      small.onDidChangeStats((s) => (mostRunning = Math.max(mostRunning, s.running)));
+      let grown = false;
+      const summary = await runJob(small, {
+        folder: dir,
+        settings: parseSettings(SMALL),
+        onProgress: (p) => {
+          if (p.done >= 1 && !grown) {
+            grown = true;
+            small.resize(3);
+          }
+        },
+      });
+      assert.equal(summary.images, 16);
+      // One worker and one extra lane before; three workers need four lanes to be kept busy.
+      assert.equal(mostRunning, 3);
+    } finally {
+      await small.destroy();
+    }
+  });
+
   test('a folder that does not exist rejects the job', async () => {
     mkdirSync(path.join(dir, 'x'));
     await assert.rejects(runJob(pool, { folder: path.join(dir, 'missing'), settings: parseSettings(SMALL) }), {
