@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { fitInside, renderImage } from '../../../src/worker/render';
-import { DEFAULT_MAX_PIXELS, type RenderResult, type RenderTask } from '../../../src/core/task';
+import { Worker } from 'node:worker_threads';
+import { fitInside, renderImage, setBigDecodeGate } from '../../../src/worker/render';
+import { BIG_DECODE_BUDGET_MB, DEFAULT_MAX_PIXELS, type RenderResult, type RenderTask } from '../../../src/core/task';
 import { thumbnailPath } from '../../../src/core/plan';
 import { isStampCurrent } from '../../../src/core/stamp';
 import { statSync } from 'node:fs';
@@ -163,6 +164,42 @@ suite('engine: render (sharp, main thread)', () => {
     const got = [...raw.subarray(16 * 32 * 3 + 16 * 3, 16 * 32 * 3 + 16 * 3 + 3)];
     assert.ok(colourDistance(got, srgbRed) < 8, `got ${got}, want ~${srgbRed}`);
     assert.equal((await sharp(out).metadata()).icc, undefined);
+  });
+
+  test('a big progressive decode waits for the shared budget; a small one does not', async () => {
+    // 3000x2200 progressive: 20 MB of coefficients or more, over the 16 MB that counts as big.
+    const big = await jpeg(path.join(dir, 'big.jpg'), 3000, 2200, { progressive: true, quality: 95 });
+    const small = await jpeg(path.join(dir, 'small.jpg'), 400, 300, { progressive: true, quality: 95 });
+    const gate = new Int32Array(new SharedArrayBuffer(4));
+    Atomics.store(gate, 0, BIG_DECODE_BUDGET_MB); // another worker holds the whole budget
+    setBigDecodeGate(gate);
+    try {
+      const cancel = new Int32Array(new SharedArrayBuffer(4));
+      let started = Date.now();
+      assert.equal((await renderImage({ ...task(small), cancel })).ok, true, 'small decodes ignore the budget');
+      const smallMs = Date.now() - started;
+      // The big one blocks this thread at the budget, so another thread cancels it after
+      // 300 ms; the waiting decode sees that at its next check and gives up, having decoded
+      // nothing.
+      const canceller = new Worker(
+        'const { workerData } = require("node:worker_threads"); setTimeout(() => Atomics.store(workerData, 0, 1), 300);',
+        { eval: true, workerData: cancel },
+      );
+      started = Date.now();
+      const result = await renderImage({ ...task(big), cancel });
+      const bigMs = Date.now() - started;
+      await canceller.terminate();
+      assert.equal(failure(result).code, 'CANCELLED');
+      assert.ok(bigMs >= 250, `gave up after ${bigMs} ms: it did not wait for the budget`);
+      assert.ok(smallMs < bigMs, `${smallMs} vs ${bigMs} ms`);
+      assert.equal(Atomics.load(gate, 0), BIG_DECODE_BUDGET_MB, 'a decode that never ran takes nothing from the budget');
+      // With the budget free the big one goes through and gives its share back.
+      Atomics.store(gate, 0, 0);
+      assert.equal((await renderImage(task(big))).ok, true);
+      assert.equal(Atomics.load(gate, 0), 0);
+    } finally {
+      setBigDecodeGate(undefined);
+    }
   });
 
   test('progressive and baseline inputs', async () => {
