@@ -11,7 +11,7 @@
  *   fits, the biggest goes anyway (the worker-side budget still holds it back).
  *
  * Planning (the stat calls of the up-to-date check, the header read) runs ahead, several files
- * at once, while the lanes take.
+ * at once, while the lanes take. The first image is handed out as soon as it is planned.
  */
 
 export interface Schedulable {
@@ -28,6 +28,7 @@ export class Scheduler<T extends Schedulable> {
   private ended = false;
   private failure: { error: unknown } | undefined;
   private inUseMB = 0;
+  private handedOut = 0;
 
   /**
    * @param plan yields the next planned image, null when the next file needed no task (skipped
@@ -45,6 +46,9 @@ export class Scheduler<T extends Schedulable> {
       this.planAhead();
       if (this.failure) throw this.failure.error;
       if (this.window.length >= this.options.depth) break;
+      // The very first image goes at once, so the pool starts its workers (~150 ms) while the
+      // rest of the window is planned.
+      if (this.handedOut === 0 && this.window.length > 0) break;
       if (this.ended && this.planning === 0) {
         if (this.window.length === 0) return undefined;
         break;
@@ -61,6 +65,7 @@ export class Scheduler<T extends Schedulable> {
       for (let i = 1; i < this.window.length; i++) if (this.window[i].bytes > this.window[best].bytes) best = i;
     }
     const [item] = this.window.splice(best, 1);
+    this.handedOut++;
     this.inUseMB += item.bigMB;
     this.planAhead();
     return item;

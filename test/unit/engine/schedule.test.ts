@@ -31,11 +31,11 @@ async function drain(s: Scheduler<Item>, onTake?: (i: Item) => void): Promise<st
 }
 
 suite('engine: schedule', () => {
-  test('biggest first within the window; files that need no task are passed over', async () => {
+  test('the first image at once, then biggest first within the window; files that need no task are passed over', async () => {
     const { plan } = planner([item('a', 5), item('b', 1), null, item('c', 9), item('d', 2), item('e', 8), null, item('f', 3)]);
     // Finishing each image at once: only the order counts here.
     const s: Scheduler<Item> = new Scheduler(plan, { depth: 3, parallel: 1, budgetMB: 100 });
-    assert.deepEqual(await drain(s, (i) => s.finished(i)), ['c', 'a', 'e', 'f', 'd', 'b']);
+    assert.deepEqual(await drain(s, (i) => s.finished(i)), ['a', 'c', 'e', 'f', 'd', 'b']);
   });
 
   test('plans at most `depth` ahead, several at once', async () => {
@@ -43,16 +43,19 @@ suite('engine: schedule', () => {
     const p = planner(items);
     const s = new Scheduler(p.plan, { depth: 8, parallel: 4, budgetMB: 100 });
     const first = await s.take();
-    assert.equal(first?.name, 'i7', 'the biggest of the first 8');
-    assert.ok(p.planned() <= 9, `${p.planned()} planned after one take`);
+    assert.equal(first?.name, 'i0', 'the first one planned, at once');
+    assert.ok(p.planned() <= 5, `${p.planned()} planned before the first take returned`);
+    const second = await s.take();
+    assert.equal(second?.name, 'i8', 'the biggest of the next 8');
+    assert.ok(p.planned() <= 10, `${p.planned()} planned after two takes`);
     const rest = await drain(s);
-    assert.equal(new Set([first!.name, ...rest]).size, 50, 'each once');
+    assert.equal(new Set([first!.name, second!.name, ...rest]).size, 50, 'each once');
   });
 
   test('a big decode that does not fit beside the ones taken waits for one that does', async () => {
     const { plan } = planner([item('big1', 50, 88), item('big2', 40, 88), item('small1', 10), item('small2', 5), item('mid', 30, 24)]);
     const s = new Scheduler(plan, { depth: 10, parallel: 2, budgetMB: 112 });
-    const a = await s.take(); // big1: nothing in use yet
+    const a = await s.take(); // big1: the first planned goes at once, and nothing is in use yet
     const b = await s.take(); // big2 (88) does not fit beside big1 (88); mid (24) does
     const c = await s.take(); // 88 + 24 in use: the small ones only
     assert.deepEqual([a?.name, b?.name, c?.name], ['big1', 'mid', 'small1']);
