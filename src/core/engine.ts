@@ -10,14 +10,13 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { FailureCode, describeError, type FailureCodeName } from './errors';
 import { nullLogger, type Logger } from './log';
-import { planSource } from './plan';
+import { planSource, type PlannedOutput } from './plan';
 import { WorkerPool } from './pool';
-import { parseJpegHeader } from './jpegHeader';
+import { parseJpegHeader, readHead } from './jpegHeader';
 import { Scheduler } from './schedule';
 import { countImages, scanImages, type ScanOptions } from './scan';
 import type { ThumbnailSettings } from './settings';
 import { BIG_DECODE_BUDGET_MB, DEFAULT_MAX_PIXELS, bigDecodeMB, type RenderResult, type RenderTask } from './task';
-import type { PlannedOutput } from './plan';
 
 export type { RenderResult, RenderTask } from './task';
 
@@ -330,7 +329,7 @@ export async function runJob(pool: RenderRunner, options: JobOptions): Promise<J
 }
 
 /**
- * MB of the big-decode budget a source will take (task.ts), from its first 64 KB: 0 when it is
+ * MB of the big-decode budget a source will take (task.ts), from its head: 0 when it is
  * not a big progressive JPEG or cannot be read here (the render reports why).
  */
 async function bigDecodeOf(source: string): Promise<number> {
@@ -338,9 +337,7 @@ async function bigDecodeOf(source: string): Promise<number> {
     // Non-blocking: a FIFO put in place since the stat must not hang a libuv thread.
     const handle = await open(source, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
-      const head = Buffer.allocUnsafe(64 * 1024);
-      const { bytesRead } = await handle.read(head, 0, head.length, 0);
-      const header = parseJpegHeader(head.subarray(0, bytesRead));
+      const header = parseJpegHeader(await readHead(handle));
       return header ? bigDecodeMB(header) : 0;
     } finally {
       await handle.close();

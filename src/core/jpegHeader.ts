@@ -3,6 +3,18 @@
  * orientation) without a sharp round trip, which costs ~3 ms of a ~130 ms render. Returns null
  * when the frame header is not within `bytes`; the caller then asks sharp.
  */
+import type { FileHandle } from 'node:fs/promises';
+
+/**
+ * The first bytes of an open file, where the frame header of nearly every JPEG lies (EXIF with a
+ * preview, or big XMP blocks, can push it later). Used by the engine to schedule and by the
+ * render worker to decode.
+ */
+export async function readHead(handle: FileHandle): Promise<Buffer> {
+  const head = Buffer.allocUnsafe(64 * 1024);
+  const { bytesRead } = await handle.read(head, 0, head.length, 0);
+  return head.subarray(0, bytesRead);
+}
 
 /** The frame facts of a JPEG. */
 export interface JpegHeader {

@@ -95,4 +95,3 @@ function toRel(root: string, full: string): string {
   const rel = path.relative(root, full);
   return path.sep === '/' ? rel : rel.split(path.sep).join('/');
 }
-

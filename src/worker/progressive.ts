@@ -89,8 +89,8 @@ export function trimProgressiveScans(file: Buffer, shrink: number): TrimmedJpeg 
     // The IDCT size libjpeg may use for this component at this shrink, at its largest.
     const n = Math.min(8, (8 / shrink) * Math.max(hMax / c.h, vMax / c.v));
     let largestStep = 0;
-    for (let k = Math.max(1, s.ss); k <= s.se; k++) {
-      if (ZIGZAG[k][0] < n && ZIGZAG[k][1] < n) largestStep = Math.max(largestStep, steps[k]);
+    for (let z = Math.max(1, s.ss); z <= s.se; z++) {
+      if (ZIGZAG[z][0] < n && ZIGZAG[z][1] < n) largestStep = Math.max(largestStep, steps[z]);
     }
     // Without this scan (and the later ones, already left out) its coefficients are known only
     // above bit Ah: off by up to 2^Ah - 1 quantisation steps.

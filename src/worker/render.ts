@@ -11,13 +11,12 @@ import sharp, { type Metadata, type OutputInfo, type SharpOptions } from 'sharp'
 import { FailureCode, FileError, describeError } from '../core/errors';
 import { thumbnailStampMs } from '../core/stamp';
 import { areaDownscale } from './downscale';
-import { hasPlainSrgbProfile, parseJpegHeader, type JpegHeader } from '../core/jpegHeader';
+import { hasPlainSrgbProfile, parseJpegHeader, readHead, type JpegHeader } from '../core/jpegHeader';
 import { trimProgressiveScans } from './progressive';
-import type { RenderOutput, RenderResult, RenderTask } from '../core/task';
+import { BIG_DECODE_BUDGET_MB, bigDecodeMB, type RenderOutput, type RenderResult, type RenderTask } from '../core/task';
 
 export type { RenderOutput, RenderResult, RenderTask } from '../core/task';
 export { DEFAULT_MAX_PIXELS } from '../core/task';
-import { BIG_DECODE_BUDGET_MB, bigDecodeMB } from '../core/task';
 
 /**
  * Tunables the benchmark varies; the defaults are the measured fastest that keep quality.
@@ -109,9 +108,7 @@ async function render(task: RenderTask, tuning: RenderTuning): Promise<RenderRes
   const header: Header = fromJpegHeader(parseJpegHeader(head)) ?? (await sharpHeader(source, task.maxPixels));
   header.plainSrgb = hasPlainSrgbProfile(head);
   const { targets, largest, width: w, height: h } = planSizes(source, header, task);
-  // A progressive JPEG is decoded through a coefficient buffer of the whole image (2 bytes per
-  // coefficient at any shrink): 50-90 MB for a 4K-5K wallpaper. Two of those at once in two
-  // workers pushed the peak past 350 MB; big ones are admitted against a pool-wide budget.
+  // Big progressive decodes are admitted against the pool-wide budget (task.ts).
   const reserveMB = bigDecodeMB(header);
   const gated = reserveMB > 0;
   if (gated) enterBigDecode(task, reserveMB);
@@ -332,11 +329,9 @@ async function checkSource(source: string): Promise<{ head: Buffer; mtimeMs: num
     const st = await handle.stat();
     if (!st.isFile()) throw new FileError(FailureCode.UNREADABLE, source, 'is not a regular file');
     if (st.size === 0) throw new FileError(FailureCode.EMPTY_FILE, source, 'is empty (0 bytes)');
-    // 64 KB holds the frame header of nearly every JPEG (EXIF with a preview can push it later).
-    const head = Buffer.allocUnsafe(64 * 1024);
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    if (bytesRead === 0) throw new FileError(FailureCode.EMPTY_FILE, source, 'is empty (0 bytes)');
-    return { head: head.subarray(0, bytesRead), mtimeMs: st.mtimeMs };
+    const head = await readHead(handle);
+    if (head.length === 0) throw new FileError(FailureCode.EMPTY_FILE, source, 'is empty (0 bytes)');
+    return { head, mtimeMs: st.mtimeMs };
   } catch (error) {
     if (error instanceof FileError) throw error;
     throw openError(source, error);
