@@ -307,6 +307,26 @@ suite('engine: render (sharp, main thread)', () => {
     assert.match(f.message, /thumbnails\/256x256\/a\.jpg cannot be written \(E(NOTDIR|EXIST)\)/);
   });
 
+  test('one size that cannot be written fails the image; the sizes written stay whole, no temp left', async () => {
+    const src = await jpeg(path.join(dir, 'b.jpg'), 1200, 800);
+    const boxes = [{ width: 1024, height: 1024 }, { width: 512, height: 512 }, ...BOXES];
+    // 256x256's folder is a file: its write fails while other sizes' encodes are in flight.
+    mkdirSync(path.join(dir, 'thumbnails'));
+    writeFileSync(path.join(dir, 'thumbnails', '256x256'), 'not a folder');
+    const f = failure(await renderImage(task(src, boxes)));
+    assert.equal(f.code, 'OUTPUT_NOT_WRITABLE');
+    assert.match(f.message, /thumbnails\/256x256\/b\.jpg cannot be written \(E(NOTDIR|EXIST)\)/);
+    // Written before the failure (largest first): complete JPEGs of the right size.
+    const written = await Promise.all(boxes.slice(0, 2).map((b) => dims(thumbnailPath(src, 'thumbnails', b))));
+    assert.deepEqual(
+      written.map((d) => [d.format, d.width, d.height]),
+      [
+        ['jpeg', 1024, 683],
+        ['jpeg', 512, 341],
+      ],
+    );
+  });
+
   test('a cancelled task stops before writing and cleans up', async () => {
     const src = await jpeg(path.join(dir, 'c.jpg'), 200, 100);
     const cancel = new Int32Array(new SharedArrayBuffer(4));
