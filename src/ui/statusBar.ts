@@ -14,6 +14,7 @@ export class ThumbnailStatusBar extends Disposable {
   private _hideTimer: NodeJS.Timeout | undefined;
   private _failedSinceIdle = 0;
   private _madeSinceIdle = 0;
+  private _cancelledSinceIdle = 0;
   private _visible = false;
 
   constructor(private readonly _runner: JobRunner) {
@@ -25,9 +26,10 @@ export class ThumbnailStatusBar extends Disposable {
   }
 
   /** Called by the command when a job ends, so the outcome counts every job since the bar was idle. */
-  recordOutcome(made: number, failed: number): void {
+  recordOutcome(made: number, failed: number, cancelled = false): void {
     this._madeSinceIdle += made;
     this._failedSinceIdle += failed;
+    if (cancelled) this._cancelledSinceIdle++;
     this._update();
   }
 
@@ -60,18 +62,24 @@ export class ThumbnailStatusBar extends Disposable {
     }
     if (!this._visible) return;
     const failed = this._failedSinceIdle;
-    this._item.text = failed > 0
-      ? `$(warning) ${vscode.l10n.t('Thumbnails: {0} failed', failed)}`
-      : `$(check) ${vscode.l10n.t('Thumbnails done')}`;
-    this._item.tooltip = failed > 0
-      ? vscode.l10n.t('{0} images failed; click to show the log', failed)
-      : vscode.l10n.t('{0} images processed; click to show the log', this._madeSinceIdle);
+    // A failure outranks a cancel: it needs the user's attention, a cancel was their own doing.
+    if (failed > 0) {
+      this._item.text = `$(warning) ${vscode.l10n.t('Thumbnails: {0} failed', failed)}`;
+      this._item.tooltip = vscode.l10n.t('{0} images failed; click to show the log', failed);
+    } else if (this._cancelledSinceIdle > 0) {
+      this._item.text = `$(circle-slash) ${vscode.l10n.t('Thumbnails cancelled')}`;
+      this._item.tooltip = vscode.l10n.t('{0} images processed before cancelling; click to show the log', this._madeSinceIdle);
+    } else {
+      this._item.text = `$(check) ${vscode.l10n.t('Thumbnails done')}`;
+      this._item.tooltip = vscode.l10n.t('{0} images processed; click to show the log', this._madeSinceIdle);
+    }
     this._item.backgroundColor = failed > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this._hideTimer = setTimeout(() => {
       this._item.hide();
       this._visible = false;
       this._failedSinceIdle = 0;
       this._madeSinceIdle = 0;
+      this._cancelledSinceIdle = 0;
     }, OUTCOME_MS);
   }
 

@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import sharp from 'sharp';
 import type { FolderOutcome } from '../../src/commands/generate';
+import type { JobRunner } from '../../src/jobs';
+import { ThumbnailStatusBar } from '../../src/ui/statusBar';
 import { api, listFiles, makePhotoFolder, workspaceRoot } from './helpers';
 
 /** Waits for a condition the configuration event makes true; the assertion after it decides. */
@@ -99,6 +101,28 @@ suite('Folder Thumbnails in a real extension host', () => {
       assert.equal(meta.format, 'jpeg', `${f} is a whole JPEG`);
     }
     assert.equal(runner.jobs.length, 0);
+  });
+
+  test('the status bar outcome: a cancelled job is not "done", and failures outrank a cancel', () => {
+    const changed = new vscode.EventEmitter<void>();
+    const runner = { jobs: [] as unknown[], onDidChange: changed.event };
+    const bar = new ThumbnailStatusBar(runner as unknown as JobRunner);
+    try {
+      runner.jobs = [{ name: 'photos', progress: { done: 1, found: 4, scanDone: true } }];
+      changed.fire();
+      assert.equal(bar.state.text, '$(sync~spin) Thumbnails 1/4');
+      runner.jobs = [];
+      bar.recordOutcome(3, 0, true);
+      assert.equal(bar.state.text, '$(circle-slash) Thumbnails cancelled');
+      assert.equal(bar.state.tooltip, '3 images processed before cancelling; click to show the log');
+      bar.recordOutcome(5, 0);
+      assert.equal(bar.state.text, '$(circle-slash) Thumbnails cancelled', 'a cancel stays visible until the bar goes idle');
+      bar.recordOutcome(1, 2);
+      assert.equal(bar.state.text, '$(warning) Thumbnails: 2 failed');
+    } finally {
+      bar.dispose();
+      changed.dispose();
+    }
   });
 
   test('the same folder twice at once is refused, naming the running job', async () => {
