@@ -31,6 +31,12 @@ export interface PoolOptions {
   size?: number;
   /** Idle workers exit after this many milliseconds (default 10 000; `Infinity` = never). */
   idleTimeoutMs?: number;
+  /**
+   * A worker that has not called `serveTasks()` this many milliseconds after it was created is
+   * stopped and counts as failed to start, so a hung start cannot hold the queue forever
+   * (default 30 000; `Infinity` = wait forever).
+   */
+  startTimeoutMs?: number;
   /** Bound on queued (not yet running) tasks; default `max(16, 4 * size)`, following resizes. */
   maxQueue?: number;
   resourceLimits?: ResourceLimits;
@@ -81,6 +87,7 @@ export interface Disposable {
 }
 
 const DEFAULT_IDLE_TIMEOUT_MS = 10_000;
+const DEFAULT_START_TIMEOUT_MS = 30_000;
 
 // Task states.
 const QUEUED = 0;
@@ -117,6 +124,8 @@ class PoolWorker {
   idleSince = 0;
   /** The last 'error' event; it arrives just before 'exit' and says why the thread died. */
   lastError: unknown = undefined;
+  /** Stops the thread if it is not ready in time (see PoolOptions.startTimeoutMs). */
+  startTimer: NodeJS.Timeout | undefined = undefined;
 
   /** Kept because `thread.threadId` reads -1 once the thread has exited. */
   readonly id: number;
@@ -143,6 +152,7 @@ interface RoomWaiter {
 export class WorkerPool<T = unknown, R = unknown> {
   private readonly filename: string;
   private readonly idleTimeoutMs: number;
+  private readonly startTimeoutMs: number;
   private readonly maxQueueOption: number | undefined;
   private readonly logger: Logger;
   private readonly options: PoolOptions;
@@ -184,6 +194,8 @@ export class WorkerPool<T = unknown, R = unknown> {
     this.size = resolveSize(options.size ?? 0);
     this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     if (!(this.idleTimeoutMs >= 0)) throw new RangeError('WorkerPool: idleTimeoutMs must be >= 0');
+    this.startTimeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+    if (!(this.startTimeoutMs > 0)) throw new RangeError('WorkerPool: startTimeoutMs must be > 0');
     if (options.maxQueue !== undefined && !(options.maxQueue >= 1)) {
       throw new RangeError('WorkerPool: maxQueue must be >= 1');
     }
@@ -429,6 +441,10 @@ export class WorkerPool<T = unknown, R = unknown> {
     port1.unref();
     thread.on('error', (error) => (worker.lastError = error));
     thread.on('exit', (code) => this.onExit(worker, code));
+    if (Number.isFinite(this.startTimeoutMs)) {
+      worker.startTimer = setTimeout(() => this.startTimedOut(worker), this.startTimeoutMs);
+      worker.startTimer.unref();
+    }
     this.workers.add(worker);
     this.active++;
     this.starting++;
@@ -452,6 +468,7 @@ export class WorkerPool<T = unknown, R = unknown> {
   private onMessage(worker: PoolWorker, message: ResultMessage<R>): void {
     if (worker.state === EXITING) return; // answer of an aborted or destroyed task
     if (worker.state === STARTING) {
+      clearTimeout(worker.startTimer);
       this.starting--;
       this.logger.debug(`pool: worker ${worker.id} ready`);
       this.next(worker);
@@ -487,6 +504,7 @@ export class WorkerPool<T = unknown, R = unknown> {
   }
 
   private onExit(worker: PoolWorker, code: number): void {
+    clearTimeout(worker.startTimer);
     const state = worker.state;
     if (state === BUSY) {
       // An answer posted just before the thread died may still be in the port: a task that
@@ -524,6 +542,14 @@ export class WorkerPool<T = unknown, R = unknown> {
     if (state !== STARTING) this.spawnAsNeeded();
     this.checkDrained();
     this.changed();
+  }
+
+  /** A worker still not ready after startTimeoutMs: stopped; its 'exit' reports the failed start. */
+  private startTimedOut(worker: PoolWorker): void {
+    if (worker.state !== STARTING) return;
+    worker.lastError = new Error(`it did not call serveTasks() within ${this.startTimeoutMs} ms`);
+    this.logger.debug(`pool: worker ${worker.id} not ready after ${this.startTimeoutMs} ms; stopping it`);
+    void worker.thread.terminate();
   }
 
   /**

@@ -83,6 +83,23 @@ suite('WorkerPool faults', () => {
     assert.match(error.message, /exit code 0 before it called serveTasks\(\)/);
   });
 
+  test('a worker whose start hangs is stopped after startTimeoutMs: a start error, no respawn, no thread left', async () => {
+    assert.throws(() => new WorkerPool({ filename: fixture('hang-start'), startTimeoutMs: 0 }), RangeError);
+    const pool = track(new WorkerPool<number, number>({ filename: fixture('hang-start'), size: 1, startTimeoutMs: 300 }));
+    const error = await rejection(pool.run(1));
+    assert.ok(error instanceof WorkerStartError);
+    assert.match(error.message, /hang-start\.js failed to start: .*did not call serveTasks\(\) within 300 ms/);
+    await delay(100);
+    assert.equal(pool.stats.workers, 0, 'the hung thread was stopped and not replaced');
+    assert.equal(pool.stats.queued, 0);
+  });
+
+  test('the start timer ends when the worker is ready: a task outlasting it completes', async () => {
+    const pool = opsPool({ size: 1, startTimeoutMs: 1_000 });
+    assert.equal(await pool.run({ op: 'sleep', ms: 1_200, value: 'slept' }), 'slept');
+    assert.equal(pool.stats.failed, 0);
+  });
+
   test('one failed start does not fail tasks that other workers can run', async () => {
     const starts = startCounter();
     const pool = track(new WorkerPool<number, number>({ filename: fixture('flaky-start'), size: 2, workerData: starts.data }));
