@@ -1,11 +1,13 @@
 // Runs inside the real extension host (npm run bench:host): the main thread's event-loop delay
-// while thumbnails.generate makes thumbnails for 200 images. Prints figures; asserts nothing
-// about speed (it is a benchmark, not a test).
+// while thumbnails.generate makes thumbnails for 200 images, and the extension host's memory
+// (RSS) before, during and after the job, until the pool's idle workers have exited. Prints
+// figures; asserts nothing about speed or size (it is a benchmark, not a test).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import sharp from 'sharp';
+import { api } from '../../test/suite/helpers';
 
 // The host runner passes the variable through even when unset (as ''), so '' means the default too.
 const IMAGES = Number(process.env.FT_BENCH_IMAGES || 200);
@@ -35,16 +37,33 @@ suite('bench: extension host responsiveness', () => {
     const narrowed = config.inspect('sizes')?.workspaceValue;
     await config.update('sizes', undefined, vscode.ConfigurationTarget.Workspace);
 
+    const mb = (): number => process.memoryUsage.rss() / 2 ** 20;
+    const rssBefore = mb();
+    let rssPeak = rssBefore;
+    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, mb())), 50);
     const h = monitorEventLoopDelay({ resolution: 1 });
     h.enable();
     const started = performance.now();
     const [outcome] = await vscode.commands.executeCommand<{ status: string; message: string }[]>('thumbnails.generate', vscode.Uri.file(dir));
     const elapsed = performance.now() - started;
     h.disable();
+    clearInterval(sampler);
+    const rssAfter = mb();
+    // The pool's workers exit after its idle timeout (10 s); then see what the process keeps.
+    const { runner } = await api();
+    const deadline = Date.now() + 60_000;
+    while ((runner.poolStats?.workers ?? 0) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    const idleWorkers = runner.poolStats?.workers ?? 0;
+    await new Promise((r) => setTimeout(r, 1000));
+    const rssIdle = mb();
     const ms = (ns: number): string => (ns / 1e6).toFixed(2);
     console.log(`BENCH responsiveness: ${IMAGES} images of 4000x3000, ${outcome.status}: ${outcome.message}`);
     console.log(`BENCH idle 2 s: event-loop delay p50 ${ms(idle.percentile(50))} ms, p99 ${ms(idle.percentile(99))} ms, max ${ms(idle.max)} ms`);
     console.log(`BENCH during job (${(elapsed / 1000).toFixed(1)} s, ${(IMAGES / (elapsed / 1000)).toFixed(1)} img/s): event-loop delay p50 ${ms(h.percentile(50))} ms, p99 ${ms(h.percentile(99))} ms, max ${ms(h.max)} ms`);
+    console.log(
+      `BENCH extension host RSS: ${rssBefore.toFixed(0)} MB before, peak ${rssPeak.toFixed(0)} MB during, ${rssAfter.toFixed(0)} MB at the end, ` +
+        `${rssIdle.toFixed(0)} MB once the pool was idle (${idleWorkers} workers left)`,
+    );
     await config.update('sizes', narrowed, vscode.ConfigurationTarget.Workspace);
     fs.rmSync(dir, { recursive: true, force: true });
   });
