@@ -95,8 +95,8 @@ suite('WorkerPool faults', () => {
   });
 
   test('the start timer ends when the worker is ready: a task outlasting it completes', async () => {
-    const pool = opsPool({ size: 1, startTimeoutMs: 1_000 });
-    assert.equal(await pool.run({ op: 'sleep', ms: 1_200, value: 'slept' }), 'slept');
+    const pool = opsPool({ size: 1, startTimeoutMs: 2_000 });
+    assert.equal(await pool.run({ op: 'sleep', ms: 2_300, value: 'slept' }), 'slept');
     assert.equal(pool.stats.failed, 0);
   });
 
