@@ -11,10 +11,13 @@ const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
 const out = path.join(root, `${pkg.name}-${target}-${pkg.version}.vsix`);
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
+run('node', ['scripts/native.mjs']);
 run('node', ['esbuild.js', '--production']);
 run(path.join(root, 'node_modules/.bin/vsce'), ['package', '--target', target, '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '-o', out]);
 const listing = run(path.join(root, 'node_modules/.bin/vsce'), ['ls']).split('\n').filter(Boolean);
-for (const must of ['dist/extension.js', 'dist/worker.js', 'dist/cli.js', 'node_modules/sharp/dist/index.cjs', `node_modules/@img/sharp-${target}/package.json`]) {
+// allocator.node is built for the machine that packages, so only a linux-x64 package carries it.
+const allocator = target === 'linux-x64' ? ['dist/allocator.node'] : [];
+for (const must of ['dist/extension.js', 'dist/worker.js', 'dist/cli.js', ...allocator, 'node_modules/sharp/dist/index.cjs', `node_modules/@img/sharp-${target}/package.json`]) {
   if (!listing.includes(must)) throw new Error(`the .vsix lacks ${must}`);
 }
 const stray = listing.filter((f) => /^node_modules\/@img\/sharp-(?!libvips-)/.test(f) && !f.startsWith(`node_modules/@img/sharp-${target}/`));

@@ -4,6 +4,7 @@ import { GenerateCommand } from './commands/generate';
 import { readMaxWorkers, SECTION } from './config';
 import { JobRunner } from './jobs';
 import { ThumbnailLog } from './log';
+import { loadAllocator } from './native/allocator';
 import { ThumbnailStatusBar } from './ui/statusBar';
 
 /** What activate() returns: the pieces tests look at (no thread has started by then). */
@@ -14,7 +15,8 @@ export interface ThumbnailsApi {
 
 export function activate(context: vscode.ExtensionContext): ThumbnailsApi {
   const log = new ThumbnailLog();
-  const runner = new JobRunner(path.join(__dirname, 'worker.js'), log, safeMaxWorkers(log));
+  const allocator = loadAllocator(path.join(__dirname, 'allocator.node'), (e) => log.warn(`allocator.node did not load: ${e instanceof Error ? e.message : String(e)}`));
+  const runner = new JobRunner(path.join(__dirname, 'worker.js'), log, safeMaxWorkers(log), allocator);
   const statusBar = new ThumbnailStatusBar(runner);
   const generate = new GenerateCommand('thumbnails.generate', false, runner, log, statusBar);
   const regenerate = new GenerateCommand('thumbnails.regenerate', true, runner, log, statusBar);

@@ -3,6 +3,7 @@ import { createThumbnailPool, runJob, type JobProgress, type JobSummary, type Th
 import type { PoolStats } from './core/pool';
 import type { ThumbnailSettings } from './core/settings';
 import type { Logger } from './core/log';
+import type { Allocator } from './native/allocator';
 import { Disposable } from './util/dispose';
 
 /** One folder being processed. */
@@ -22,10 +23,18 @@ export class FolderBusyError extends Error {
 
 const initialProgress: JobProgress = { found: 0, scanDone: false, done: 0, made: 0, skipped: 0, failed: 0, thumbnails: 0 };
 
+/** What the last release of freed memory did (see JobRunner). */
+export interface MemoryRelease {
+  beforeMB: number;
+  afterMB: number;
+}
+
 /**
  * Runs jobs on one shared pool, created on the first job (activation starts no thread) and
  * destroyed with the extension. Tracks what runs so the status bar and the cancel command can
- * see it, and refuses the same folder twice at once.
+ * see it, and refuses the same folder twice at once. When the pool's last worker has exited, it
+ * returns the memory those threads freed to the system (with `allocator`, where there is one):
+ * glibc otherwise keeps hundreds of MB of freed pixel buffers in the extension host.
  */
 export class JobRunner extends Disposable {
   private _pool: ThumbnailPool | undefined;
@@ -34,11 +43,15 @@ export class JobRunner extends Disposable {
   /** Fires when a job starts, ends, or (throttled by the caller's rate) progresses. */
   readonly onDidChange = this._onDidChange.event;
   private _changeQueued = false;
+  private _workersSeen = false;
+  /** The last release of freed memory, once the pool has gone idle with an allocator present. */
+  lastMemoryRelease: MemoryRelease | undefined;
 
   constructor(
     private readonly _workerFile: string,
     private readonly _logger: Logger,
     private _maxWorkers: () => number,
+    private readonly _allocator?: Allocator,
   ) {
     super();
     this._register({ dispose: () => { void this._pool?.destroy(); this._pool = undefined; } });
@@ -121,8 +134,30 @@ export class JobRunner extends Disposable {
     const pool = createThumbnailPool({ workerFile: this._workerFile, size, logger: this._logger });
     this._register(pool.onDidChangeStats((s) => {
       this._logger.debug(`pool: ${s.workers} workers, ${s.running} running, ${s.queued} queued, ${s.completed} done, ${s.failed} failed`);
+      if (s.workers > 0) {
+        this._workersSeen = true;
+      } else if (this._workersSeen && s.running === 0 && s.queued === 0) {
+        this._workersSeen = false;
+        void this._releaseMemory();
+      }
     }));
     return pool;
+  }
+
+  /** After the last worker exited: hands the heap memory the threads freed back to the system. */
+  private async _releaseMemory(): Promise<void> {
+    if (this._allocator === undefined || this.isDisposed) return;
+    const mb = (): number => process.memoryUsage.rss() / 2 ** 20;
+    const beforeMB = mb();
+    try {
+      await this._allocator.trim();
+    } catch (error) {
+      this._logger.warn(`could not return freed memory to the system: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    const afterMB = mb();
+    this.lastMemoryRelease = { beforeMB, afterMB };
+    this._logger.info(`the worker pool is idle: returned ${Math.max(0, Math.round(beforeMB - afterMB))} MB of freed memory to the system (extension host ${Math.round(beforeMB)} -> ${Math.round(afterMB)} MB)`);
   }
 
   /** Coalesces bursts of progress into one change event per macrotask. */

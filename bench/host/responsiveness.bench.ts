@@ -62,7 +62,10 @@ suite('bench: extension host responsiveness', () => {
     console.log(`BENCH during job (${(elapsed / 1000).toFixed(1)} s, ${(IMAGES / (elapsed / 1000)).toFixed(1)} img/s): event-loop delay p50 ${ms(h.percentile(50))} ms, p99 ${ms(h.percentile(99))} ms, max ${ms(h.max)} ms`);
     console.log(
       `BENCH extension host RSS: ${rssBefore.toFixed(0)} MB before, peak ${rssPeak.toFixed(0)} MB during, ${rssAfter.toFixed(0)} MB at the end, ` +
-        `${rssIdle.toFixed(0)} MB once the pool was idle (${idleWorkers} workers left)`,
+        `${rssIdle.toFixed(0)} MB once the pool was idle (${idleWorkers} workers left; ` +
+        (runner.lastMemoryRelease
+          ? `the release of freed memory took it ${runner.lastMemoryRelease.beforeMB.toFixed(0)} -> ${runner.lastMemoryRelease.afterMB.toFixed(0)} MB)`
+          : 'no release of freed memory: allocator.node absent)'),
     );
     await config.update('sizes', narrowed, vscode.ConfigurationTarget.Workspace);
     fs.rmSync(dir, { recursive: true, force: true });

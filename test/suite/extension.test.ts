@@ -175,4 +175,20 @@ suite('Folder Thumbnails in a real extension host', () => {
       await config.update('maxWorkers', undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
+
+  test('once the pool is idle, the memory its threads freed goes back to the system', async function () {
+    this.timeout(90_000);
+    const { runner } = await api();
+    const previous = runner.lastMemoryRelease;
+    const dir = await makePhotoFolder('memory', 6, 3000, 2000);
+    const [outcome] = await generate(dir);
+    assert.equal(outcome.status, 'done', outcome.message);
+    // The pool's workers exit after its 10 s idle timeout; the release follows at once.
+    await until(() => runner.lastMemoryRelease !== previous, 60_000);
+    const release = runner.lastMemoryRelease;
+    assert.ok(release !== undefined && release !== previous, 'a release ran after the pool went idle');
+    assert.equal(runner.poolStats?.workers, 0);
+    console.log(`      extension host RSS ${release.beforeMB.toFixed(0)} -> ${release.afterMB.toFixed(0)} MB`);
+    assert.ok(release.beforeMB - release.afterMB >= 5, `the threads' freed memory went back: ${release.beforeMB.toFixed(0)} -> ${release.afterMB.toFixed(0)} MB`);
+  });
 });
