@@ -411,6 +411,7 @@ export class WorkerPool<T = unknown, R = unknown> {
   }
 
   private spawnAsNeeded(): void {
+    if (this.destroyed) return; // (close() still needs workers for what is queued)
     while (this.queuedCount > this.starting && this.active < this.size) {
       if (!this.spawn()) return;
     }
@@ -470,6 +471,9 @@ export class WorkerPool<T = unknown, R = unknown> {
     if (worker.state === STARTING) {
       clearTimeout(worker.startTimer);
       this.starting--;
+      // Out of STARTING before next(): if next() stops it (closing, or the pool shrank),
+      // retire() must not count it out of `starting` a second time.
+      worker.state = IDLE;
       this.logger.debug(`pool: worker ${worker.id} ready`);
       this.next(worker);
       this.changed();

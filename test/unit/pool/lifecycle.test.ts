@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import type { PoolStats } from '../../../src/core/pool';
-import { PoolClosedError, PoolDestroyedError } from '../../../src/core/pool';
-import { delay, destroyAll, opsPool, rejection, startCounter, waitFor } from './helpers';
+import { PoolClosedError, PoolDestroyedError, WorkerPool } from '../../../src/core/pool';
+import { delay, destroyAll, fixture, opsPool, rejection, startCounter, track, waitFor } from './helpers';
 
 suite('WorkerPool lifecycle', () => {
   teardown(destroyAll);
@@ -90,6 +90,34 @@ suite('WorkerPool lifecycle', () => {
     assert.equal(pool.stats.workers, 0);
     assert.ok((await rejection(pool.run({ op: 'echo', value: 1 }))) instanceof PoolClosedError);
     await pool.close(); // idempotent
+  });
+
+  test('a worker that becomes ready after close() took the last task is stopped, not replaced in a loop', async () => {
+    // The first worker runs both tasks; the second is ready (150 ms) while the first still runs
+    // the 400 ms one, with nothing left in the queue. Once, that ready worker was counted out of
+    // "starting" twice, and every exit after it started a new worker: close() never resolved.
+    const starts = startCounter();
+    const pool = track(new WorkerPool<number, number>({ filename: fixture('slow-second-start'), size: 2, workerData: starts.data }));
+    const work = [10, 400].map((ms) => pool.run(ms));
+    const closed = pool.close();
+    assert.deepEqual(await Promise.all(work), [10, 400]);
+    const outcome = await Promise.race([closed.then(() => 'closed'), delay(3_000).then(() => 'still closing')]);
+    assert.equal(outcome, 'closed');
+    assert.equal(pool.stats.workers, 0);
+    assert.equal(starts.count, 2, 'no worker started after close()');
+  });
+
+  test('a worker that becomes ready after the pool shrank is stopped, and idle exits start no new one', async () => {
+    const starts = startCounter();
+    const pool = track(new WorkerPool<number, number>({ filename: fixture('slow-second-start'), size: 2, idleTimeoutMs: 200, workerData: starts.data }));
+    const work = [10, 400].map((ms) => pool.run(ms));
+    pool.resize(1);
+    assert.deepEqual(await Promise.all(work), [10, 400]);
+    // The remaining worker idles out; with the count off by one, its exit started another.
+    await waitFor(() => pool.stats.workers === 0, 'the last worker to idle out');
+    await delay(500);
+    assert.equal(pool.stats.workers, 0);
+    assert.equal(starts.count, 2, 'no worker started after the resize');
   });
 
   test('close() on a pool that never ran resolves at once', async () => {
