@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { GenerateCommand } from './commands/generate';
 import { readMaxWorkers, SECTION } from './config';
+import { describeError } from './core/errors';
 import { JobRunner } from './jobs';
 import { ThumbnailLog } from './log';
 import { loadAllocator } from './native/allocator';
@@ -15,7 +16,7 @@ export interface ThumbnailsApi {
 
 export function activate(context: vscode.ExtensionContext): ThumbnailsApi {
   const log = new ThumbnailLog();
-  const allocator = loadAllocator(path.join(__dirname, 'allocator.node'), (e) => log.warn(`allocator.node did not load: ${e instanceof Error ? e.message : String(e)}`));
+  const allocator = loadAllocator(path.join(__dirname, 'allocator.node'), (e) => log.warn(`allocator.node did not load: ${describeError(e)}`));
   const runner = new JobRunner(path.join(__dirname, 'worker.js'), log, safeMaxWorkers(log), allocator);
   const statusBar = new ThumbnailStatusBar(runner);
   const generate = new GenerateCommand('thumbnails.generate', false, runner, log, statusBar);

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { createThumbnailPool, runJob, type JobProgress, type JobSummary, type ThumbnailPool } from './core/engine';
+import { describeError } from './core/errors';
 import type { PoolStats } from './core/pool';
 import type { ThumbnailSettings } from './core/settings';
 import type { Logger } from './core/log';
@@ -152,7 +153,7 @@ export class JobRunner extends Disposable {
     try {
       await this._allocator.trim();
     } catch (error) {
-      this._logger.warn(`could not return freed memory to the system: ${error instanceof Error ? error.message : String(error)}`);
+      this._logger.warn(`could not return freed memory to the system: ${describeError(error)}`);
       return;
     }
     const afterMB = mb();

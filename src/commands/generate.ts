@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { readSettings } from '../config';
 import type { JobSummary } from '../core/engine';
+import { describeError } from '../core/errors';
 import { SettingsError } from '../core/settings';
 import { FolderBusyError, folderName, type JobRunner } from '../jobs';
 import type { ThumbnailLog } from '../log';
@@ -49,7 +50,7 @@ export class GenerateCommand {
         return this._fail(fsPath, 'not-a-folder', vscode.l10n.t('{0} is not a folder.', fsPath));
       }
     } catch (e) {
-      return this._fail(fsPath, 'not-a-folder', vscode.l10n.t('Cannot open {0}: {1}', fsPath, errorText(e)));
+      return this._fail(fsPath, 'not-a-folder', vscode.l10n.t('Cannot open {0}: {1}', fsPath, describeError(e)));
     }
 
     let settings;
@@ -96,7 +97,7 @@ export class GenerateCommand {
       );
       return this._finished(folder, name, summary, settings.outputFolderName);
     } catch (e) {
-      const message = vscode.l10n.t('Generating thumbnails for {0} failed: {1}', name, errorText(e));
+      const message = vscode.l10n.t('Generating thumbnails for {0} failed: {1}', name, describeError(e));
       this._log.error(`${message}\n${e instanceof Error ? e.stack : ''}`);
       this._showWithLog('error', message);
       return { folder: fsPath, status: 'error', message };
@@ -169,8 +170,4 @@ export class GenerateCommand {
 async function foldersOnly(uris: vscode.Uri[]): Promise<vscode.Uri[]> {
   const stats = await Promise.all(uris.map((u) => Promise.resolve(vscode.workspace.fs.stat(u)).catch(() => undefined)));
   return uris.filter((_, i) => (stats[i]?.type ?? 0) & vscode.FileType.Directory);
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
