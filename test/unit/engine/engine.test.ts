@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createThumbnailPool, runJob, type JobProgress, type ThumbnailPool } from '../../../src/core/engine';
 import { parseSettings, type RawSettings } from '../../../src/core/settings';
@@ -195,7 +195,10 @@ suite('engine: runJob through the pool', function () {
   });
 
   test('a pool that grows mid-job is used at once: more images in flight', async () => {
-    for (let i = 0; i < 16; i++) await jpeg(path.join(dir, `${i}.jpg`), 1200, 900);
+    // Long enough (~2 s on one worker) that the new workers are ready well before the end, even
+    // on a loaded machine where starting one takes a few hundred ms.
+    const first = await jpeg(path.join(dir, '0.jpg'), 2400, 1800);
+    for (let i = 1; i < 24; i++) copyFileSync(first, path.join(dir, `${i}.jpg`));
     const small = createThumbnailPool({ workerFile: WORKER_FILE, size: 1 });
     try {
       let mostRunning = 0;
@@ -211,7 +214,7 @@ suite('engine: runJob through the pool', function () {
           }
         },
       });
-      assert.equal(summary.images, 16);
+      assert.equal(summary.images, 24);
       // One worker and one extra lane before; three workers need four lanes to be kept busy.
       assert.equal(mostRunning, 3);
     } finally {
