@@ -11,8 +11,7 @@ const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
 const out = path.join(root, `${pkg.name}-${target}-${pkg.version}.vsix`);
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
-run('node', ['scripts/native.mjs']);
-run('node', ['esbuild.js', '--production']);
+run('npm', ['run', '--silent', 'build']); // the native helper and the bundles, as package.json says
 run(path.join(root, 'node_modules/.bin/vsce'), ['package', '--target', target, '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '-o', out]);
 const listing = run(path.join(root, 'node_modules/.bin/vsce'), ['ls']).split('\n').filter(Boolean);
 // allocator.node is built for the machine that packages, so only a linux-x64 package carries it.

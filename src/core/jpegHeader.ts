@@ -32,6 +32,11 @@ export interface JpegHeader {
   coefficientBytes: number;
 }
 
+/** A frame header marker: SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC). */
+export function isFrameMarker(marker: number): boolean {
+  return marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+}
+
 /**
  * Parses up to the first frame header (SOFn). Never throws. Returns null, so that the caller
  * asks libvips instead, whenever the answer could differ from libexif's: an EXIF block that is
@@ -57,8 +62,7 @@ export function parseJpegHeader(bytes: Buffer): JpegHeader | null {
     const length = bytes.readUInt16BE(i + 2);
     if (length < 2) return null;
     const body = i + 4;
-    // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC).
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+    if (isFrameMarker(marker)) {
       if (body + 6 > bytes.length) return null;
       const height = bytes.readUInt16BE(body + 1);
       const width = bytes.readUInt16BE(body + 3);

@@ -56,15 +56,15 @@ export class Scheduler<T extends Schedulable> {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
     const fits = (t: T): boolean => t.bigMB === 0 || this.inUseMB === 0 || this.inUseMB + t.bigMB <= this.options.budgetMB;
-    let best = -1;
-    for (let i = 0; i < this.window.length; i++) {
-      if (fits(this.window[i]) && (best < 0 || this.window[i].bytes > this.window[best].bytes)) best = i;
-    }
-    if (best < 0) {
-      best = 0;
-      for (let i = 1; i < this.window.length; i++) if (this.window[i].bytes > this.window[best].bytes) best = i;
-    }
-    const [item] = this.window.splice(best, 1);
+    const biggest = (eligible: (t: T) => boolean): number => {
+      let best = -1;
+      for (let i = 0; i < this.window.length; i++) {
+        if (eligible(this.window[i]) && (best < 0 || this.window[i].bytes > this.window[best].bytes)) best = i;
+      }
+      return best;
+    };
+    const pick = biggest(fits);
+    const [item] = this.window.splice(pick >= 0 ? pick : biggest(() => true), 1);
     this.handedOut++;
     this.inUseMB += item.bigMB;
     this.planAhead();

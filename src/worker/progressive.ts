@@ -26,6 +26,7 @@
  * marker, arithmetic coding) returns null: the file is then decoded whole, so truncation and
  * corruption are still reported by the decoder.
  */
+import { isFrameMarker } from '../core/jpegHeader';
 
 export interface TrimmedJpeg {
   data: Buffer;
@@ -175,7 +176,7 @@ function parse(file: Buffer): Parsed | null {
         const p = body + 6 + 3 * c;
         components.set(file[p], { h: Math.max(1, file[p + 1] >> 4), v: Math.max(1, file[p + 1] & 15), table: file[p + 2] });
       }
-    } else if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+    } else if (isFrameMarker(marker)) {
       return null; // baseline, lossless, arithmetic-coded, hierarchical: left alone
     } else if (marker === 0xda) {
       if (!progressive) return null;
