@@ -278,7 +278,12 @@ export async function runJob(pool: RenderRunner, options: JobOptions): Promise<J
     }
   };
 
-  const scheduler = new Scheduler(plan, { depth: LOOKAHEAD, parallel: PLAN_PARALLEL, budgetMB: BIG_DECODE_BUDGET_MB });
+  const scheduler = new Scheduler(plan, {
+    depth: LOOKAHEAD,
+    parallel: PLAN_PARALLEL,
+    budgetMB: BIG_DECODE_BUDGET_MB,
+    eager: pool.stats.size,
+  });
   // One lane per worker plus EXTRA_LANES; more join when the pool grows mid-job (a
   // maxWorkers change), so a bigger pool is used at once.
   const lanes: Promise<void>[] = [];

@@ -11,7 +11,9 @@
  *   fits, the biggest goes anyway (the worker-side budget still holds it back).
  *
  * Planning (the stat calls of the up-to-date check, the header read) runs ahead, several files
- * at once, while the lanes take. The first image is handed out as soon as it is planned.
+ * at once, while the lanes take. The first `eager` images (one per worker) are handed out as soon
+ * as each is planned, so every worker starts (~150 ms each) while the rest of the window is
+ * planned; biggest-first matters at the end of a job, not at its start.
  */
 
 export interface Schedulable {
@@ -37,25 +39,23 @@ export class Scheduler<T extends Schedulable> {
    */
   constructor(
     private readonly plan: () => Promise<T | null | undefined>,
-    private readonly options: { depth: number; parallel: number; budgetMB: number },
+    private readonly options: { depth: number; parallel: number; budgetMB: number; eager: number },
   ) {}
 
   /** The next image to send, after planning ahead; undefined once every file is handed out. */
   async take(): Promise<T | undefined> {
+    const fits = (t: T): boolean => t.bigMB === 0 || this.inUseMB === 0 || this.inUseMB + t.bigMB <= this.options.budgetMB;
     for (;;) {
       this.planAhead();
       if (this.failure) throw this.failure.error;
       if (this.window.length >= this.options.depth) break;
-      // The very first image goes at once, so the pool starts its workers (~150 ms) while the
-      // rest of the window is planned.
-      if (this.handedOut === 0 && this.window.length > 0) break;
+      if (this.handedOut < this.options.eager && this.window.some(fits)) break;
       if (this.ended && this.planning === 0) {
         if (this.window.length === 0) return undefined;
         break;
       }
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
-    const fits = (t: T): boolean => t.bigMB === 0 || this.inUseMB === 0 || this.inUseMB + t.bigMB <= this.options.budgetMB;
     const biggest = (eligible: (t: T) => boolean): number => {
       let best = -1;
       for (let i = 0; i < this.window.length; i++) {
