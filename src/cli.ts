@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=8388608 GLIBC_TUNABLES=glibc.malloc.hugetlb=1 node
+#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=8388608 GLIBC_TUNABLES=glibc.malloc.hugetlb=1 node
 /**
  * Command-line front end: `folder-thumbnails <folder> [options]`. Drives the same engine as the
  * extension. Exit codes: 0 every image succeeded, 1 some failed, 2 bad arguments, 130 interrupted.
@@ -13,6 +13,9 @@
  * - glibc.malloc.hugetlb=1: malloc asks for transparent huge pages. Every image's fresh buffers
  *   were ~130,000 page faults per wallpaper run, 14% of all CPU time; with it ~35,000, and the
  *   run 2.9 -> 2.35 s (glibc 2.35+; older ones ignore it).
+ * - NODE_EXTRA_CA_CERTS unset: the CLI opens no TLS connection, and Node reads and parses that
+ *   certificate file at every start when it is set (40-60 ms of a 100 ms start on our CI machine,
+ *   where it names the system's whole bundle).
  * glibc reads these only at process start; restarting ourselves with them set kept a second Node
  * process (~45 MB) alive for the whole run, which cost more than it saved. `env -S` needs
  * coreutils 8.30+ (Debian 10+) or BSD env; `node dist/cli.js` works anywhere, without them.
