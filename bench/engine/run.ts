@@ -260,25 +260,27 @@ async function sweep(root: string, rounds: number): Promise<string> {
 }
 
 /**
- * The pool's cost on a real job: the engine through the pool against render() called directly on
- * the main thread, same images, 2 in flight, libvips concurrency 1, alternating, each process
- * timing three jobs in a row. "cold" is the first job (threads start and load sharp, against
- * sharp loading once on the main thread); "warm" the later ones (the workers are still alive,
- * as for a second job within the idle timeout). Timed inside the process: no Node start.
+ * The pool's cost on a real job: the engine through our pool, and through piscina for
+ * comparison, against render() called directly on the main thread; same images, 2 in flight,
+ * libvips concurrency 1, order rotated each round, each process timing three jobs in a row.
+ * "cold" is the first job (threads start and load sharp, against sharp loading once on the main
+ * thread); "warm" the later ones (the workers are still alive, as for a second job within the
+ * idle timeout). Timed inside the process: no Node start.
  */
 async function overhead(root: string, sets: string[], rounds: number): Promise<string> {
   const lines = [
-    '\n### pool overhead: engine through the pool vs render() on the main thread (2 in flight, libvips concurrency 1)\n',
-    '| set | pool cold ms | direct cold ms | cold overhead | pool warm ms | direct warm ms | warm overhead |',
-    '|---|---|---|---|---|---|---|',
+    '\n### pool overhead: engine through a pool vs render() on the main thread (2 in flight, libvips concurrency 1)\n',
+    '| set | direct cold / warm ms | ours cold / warm ms | ours overhead cold / warm | piscina cold / warm ms | piscina overhead cold / warm |',
+    '|---|---|---|---|---|---|',
   ];
+  const modes = ['pool', 'piscina', 'direct'];
   for (const set of sets) {
     const corpus = path.join(root, set);
     warm(corpus);
-    const cold: Record<string, number[]> = { pool: [], direct: [] };
-    const hot: Record<string, number[]> = { pool: [], direct: [] };
+    const cold: Record<string, number[]> = { pool: [], piscina: [], direct: [] };
+    const hot: Record<string, number[]> = { pool: [], piscina: [], direct: [] };
     for (let round = 0; round < rounds; round++) {
-      for (const mode of round % 2 ? ['direct', 'pool'] : ['pool', 'direct']) {
+      for (const mode of modes.map((_, i) => modes[(i + round) % modes.length])) {
         const { view, cleanup } = makeView(corpus);
         try {
           const r = await runMeasured(process.execPath, [path.join(__dirname, 'direct.js'), mode, view, '2', '3'], { ...process.env, ...CLI_MALLOC_ENV });
@@ -292,8 +294,12 @@ async function overhead(root: string, sets: string[], rounds: number): Promise<s
       }
     }
     const pct = (a: number, b: number): string => `${(((a - b) / b) * 100).toFixed(1)}%`;
-    const [pc, dc, pw, dw] = [median(cold.pool), median(cold.direct), median(hot.pool), median(hot.direct)];
-    lines.push(`| ${set} | ${pc.toFixed(0)} | ${dc.toFixed(0)} | ${pct(pc, dc)} | ${pw.toFixed(0)} | ${dw.toFixed(0)} | ${pct(pw, dw)} |`);
+    const [dc, dw] = [median(cold.direct), median(hot.direct)];
+    const cells = (m: string): string[] => {
+      const [c, w] = [median(cold[m]), median(hot[m])];
+      return [`${c.toFixed(0)} / ${w.toFixed(0)}`, `${pct(c, dc)} / ${pct(w, dw)}`];
+    };
+    lines.push(`| ${set} | ${dc.toFixed(0)} / ${dw.toFixed(0)} | ${cells('pool').join(' | ')} | ${cells('piscina').join(' | ')} |`);
   }
   return lines.join('\n');
 }

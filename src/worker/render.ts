@@ -68,6 +68,21 @@ export function setBigDecodeGate(gate: Int32Array | undefined): void {
   bigDecodeGate = gate;
 }
 
+/**
+ * Sets up a thread that renders (a pool worker, or the benchmark's stand-ins). One libvips thread:
+ * one image per core beats libvips threads inside one image (measured, see bench/engine), and the
+ * pool provides the parallelism. No operation cache: it only helps when the same input is
+ * processed again, which never happens here, and it holds memory. The pool's big-decode budget
+ * when its workerData carries one. FOLDER_THUMBNAILS_VIPS_CONCURRENCY exists only for the
+ * benchmark's sweep.
+ */
+export function configureRenderThread(data?: unknown): void {
+  sharp.concurrency(Number(process.env.FOLDER_THUMBNAILS_VIPS_CONCURRENCY) || 1);
+  sharp.cache(false);
+  const gate = (data as { bigDecodeGate?: SharedArrayBuffer } | undefined)?.bigDecodeGate;
+  setBigDecodeGate(gate ? new Int32Array(gate) : undefined);
+}
+
 function enterBigDecode(task: RenderTask, mb: number): void {
   const gate = bigDecodeGate;
   if (!gate) return;
