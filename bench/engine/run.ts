@@ -270,7 +270,7 @@ async function sweep(root: string, rounds: number): Promise<string> {
 async function overhead(root: string, sets: string[], rounds: number): Promise<string> {
   const lines = [
     '\n### pool overhead: engine through a pool vs render() on the main thread (2 in flight, libvips concurrency 1)\n',
-    '| set | direct cold / warm ms | ours cold / warm ms | ours overhead cold / warm | piscina cold / warm ms | piscina overhead cold / warm |',
+    '| set | direct cold / warm ms | ours cold / warm ms | ours overhead cold / warm, median of rounds (range) | piscina cold / warm ms | piscina overhead cold / warm |',
     '|---|---|---|---|---|---|',
   ];
   const modes = ['pool', 'piscina', 'direct'];
@@ -293,13 +293,22 @@ async function overhead(root: string, sets: string[], rounds: number): Promise<s
         }
       }
     }
-    const pct = (a: number, b: number): string => `${(((a - b) / b) * 100).toFixed(1)}%`;
-    const [dc, dw] = [median(cold.direct), median(hot.direct)];
-    const cells = (m: string): string[] => {
-      const [c, w] = [median(cold[m]), median(hot[m])];
-      return [`${c.toFixed(0)} / ${w.toFixed(0)}`, `${pct(c, dc)} / ${pct(w, dw)}`];
+    // A round's modes run within ~40 s of each other, so a ratio within a round cancels the slow
+    // drift of this shared machine's speed; the table gives the median of the per-round ratios
+    // (and their range), beside each mode's median times.
+    const pct = (r: number): string => `${((r - 1) * 100).toFixed(1)}%`;
+    const perRound = (m: string, of: Record<string, number[]>, per: number): number[] =>
+      Array.from({ length: rounds }, (_, r) => {
+        const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+        return mean(of[m].slice(r * per, r * per + per)) / mean(of.direct.slice(r * per, r * per + per));
+      });
+    const ratios = (m: string, of: Record<string, number[]>, per: number): string => {
+      const rs = perRound(m, of, per);
+      return `${pct(median(rs))} (${pct(Math.min(...rs))}..${pct(Math.max(...rs))})`;
     };
-    lines.push(`| ${set} | ${dc.toFixed(0)} / ${dw.toFixed(0)} | ${cells('pool').join(' | ')} | ${cells('piscina').join(' | ')} |`);
+    const times = (m: string): string => `${median(cold[m]).toFixed(0)} / ${median(hot[m]).toFixed(0)}`;
+    const cells = (m: string): string => `${times(m)} | ${ratios(m, cold, 1)} / ${ratios(m, hot, 2)}`;
+    lines.push(`| ${set} | ${times('direct')} | ${cells('pool')} | ${cells('piscina')} |`);
   }
   return lines.join('\n');
 }
