@@ -24,15 +24,21 @@ export function areaDownscale(
   const acc = new Float32Array(stride);
   const row = new Float32Array(stride);
   const out = Buffer.allocUnsafe(dh * stride);
-  let y = 0; // next source row to consume
+  // The source row `row` holds: a row on the boundary of two output rows is averaged once.
+  let rowY = -1;
+  const half = sw === 2 * dw;
   for (let oy = 0; oy < dh; oy++) {
     acc.fill(0);
     const yFirst = ys.first[oy];
     const yCount = ys.count[oy];
     const yOff = ys.offset[oy];
     for (let k = 0; k < yCount; k++) {
-      y = yFirst + k;
-      horizontal(src, y * sw * channels, channels, xs, dw, row);
+      const y = yFirst + k;
+      if (y !== rowY) {
+        if (half) halve(src, y * sw * channels, channels, dw, row);
+        else horizontal(src, y * sw * channels, channels, xs, dw, row);
+        rowY = y;
+      }
       const wy = ys.weights[yOff + k];
       for (let i = 0; i < stride; i++) acc[i] += wy * row[i];
     }
@@ -44,6 +50,14 @@ export function areaDownscale(
     }
   }
   return out;
+}
+
+/** The horizontal pass when the width halves exactly: each output pixel is the mean of two. */
+function halve(src: Uint8Array, rowStart: number, channels: number, dw: number, row: Float32Array): void {
+  const n = dw * channels;
+  for (let i = 0, p = rowStart; i < n; i += channels, p += 2 * channels) {
+    for (let c = 0; c < channels; c++) row[i + c] = (src[p + c] + src[p + channels + c]) * 0.5;
+  }
 }
 
 function horizontal(src: Uint8Array, rowStart: number, channels: number, xs: Spans, dw: number, row: Float32Array): void {
