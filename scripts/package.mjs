@@ -16,8 +16,14 @@ run(path.join(root, 'node_modules/.bin/vsce'), ['package', '--target', target, '
 const listing = run(path.join(root, 'node_modules/.bin/vsce'), ['ls']).split('\n').filter(Boolean);
 // allocator.node is built for the machine that packages, so only a linux-x64 package carries it.
 const allocator = target === 'linux-x64' ? ['dist/allocator.node'] : [];
-for (const must of ['dist/extension.js', 'dist/worker.js', 'dist/cli.js', ...allocator, 'node_modules/sharp/dist/index.cjs', `node_modules/@img/sharp-${target}/package.json`]) {
+// sharp's JavaScript (and semver, detect-libc, colour) is bundled into dist/worker.js (esbuild.js):
+// only their licences ship beside it, and the native binding and libvips as packages.
+const licences = ['sharp/LICENSE', '@img/colour/LICENSE.md', 'detect-libc/LICENSE', 'semver/LICENSE'].map((f) => `node_modules/${f}`);
+for (const must of ['dist/extension.js', 'dist/worker.js', 'dist/cli.js', ...allocator, ...licences, `node_modules/@img/sharp-${target}/package.json`]) {
   if (!listing.includes(must)) throw new Error(`the .vsix lacks ${must}`);
+}
+if (!fs.readFileSync(path.join(root, 'dist', 'worker.js'), 'utf8').includes(`@img/sharp-${target}/sharp.node`)) {
+  throw new Error('dist/worker.js does not carry sharp (it must be bundled: the .vsix ships no sharp JavaScript)');
 }
 const stray = listing.filter((f) => /^node_modules\/@img\/sharp-(?!libvips-)/.test(f) && !f.startsWith(`node_modules/@img/sharp-${target}/`));
 if (stray.length) throw new Error(`the .vsix carries other platforms' sharp: ${stray[0]}`);
