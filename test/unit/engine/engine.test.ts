@@ -3,6 +3,7 @@ import { copyFileSync, mkdirSync, readFileSync, statSync, symlinkSync, utimesSyn
 import * as path from 'node:path';
 import { createThumbnailPool, runJob, type JobProgress, type ThumbnailPool } from '../../../src/core/engine';
 import { parseSettings, type RawSettings } from '../../../src/core/settings';
+import type { RenderTask } from '../../../src/core/task';
 import { bomb, dims, fifo, jpeg, listTree, sharp, tempFiles, tempFolder, WORKER_FILE } from './fixtures';
 
 const SMALL: RawSettings = { sizes: ['128x128', '64x64', '32x32'] };
@@ -88,6 +89,34 @@ suite('engine: runJob through the pool', function () {
     assert.deepEqual([s.images, s.thumbnails, s.skipped], [2, 6, 0]);
     s = await runJob(pool, { folder: dir, settings: parseSettings({ ...SMALL, quality: 80, skipUpToDate: false }) });
     assert.deepEqual([s.images, s.thumbnails, s.skipped], [2, 6, 0]);
+  });
+
+  test('a second run over an unchanged folder only lists and stats: no file opened, no task run', async () => {
+    await jpeg(path.join(dir, 'a.jpg'), 300, 200);
+    await jpeg(path.join(dir, 'sub', 'b.jpg'), 200, 300);
+    const settings = parseSettings(SMALL);
+    let tasks = 0;
+    const counting = { waitForRoom: pool.waitForRoom.bind(pool), run: (t: RenderTask) => (tasks++, pool.run(t)), get stats() { return pool.stats; } };
+    assert.equal((await runJob(counting, { folder: dir, settings })).images, 2);
+    assert.equal(tasks, 2);
+    // Every open() of the engine goes through node:fs/promises (the headers it reads to schedule);
+    // required, not imported, so the spy replaces the very export the engine calls.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fsp = require('node:fs/promises') as typeof import('node:fs/promises');
+    const realOpen = fsp.open;
+    const opened: string[] = [];
+    fsp.open = ((file: string, ...rest: unknown[]) => (opened.push(String(file)), (realOpen as (...a: unknown[]) => unknown)(file, ...rest))) as typeof fsp.open;
+    try {
+      const s = await runJob(counting, { folder: dir, settings });
+      assert.deepEqual([s.images, s.skipped], [0, 2]);
+      assert.deepEqual(opened, [], 'no file is opened when everything is up to date');
+      assert.equal(tasks, 2, 'no task is sent');
+      // The spy sees the opens when there is work: the check above can fail.
+      await runJob(counting, { folder: dir, settings, force: true });
+      assert.equal(opened.length, 2);
+    } finally {
+      fsp.open = realOpen;
+    }
   });
 
   test('outputs are never scanned as inputs, even on forced reruns', async () => {
