@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, readFileSync, statSync, symlinkSync, utimesSyn
 import * as path from 'node:path';
 import { createThumbnailPool, runJob, type JobProgress, type ThumbnailPool } from '../../../src/core/engine';
 import { parseSettings, type RawSettings } from '../../../src/core/settings';
-import type { RenderTask } from '../../../src/core/task';
+import type { RenderResult, RenderTask } from '../../../src/core/task';
 import { bomb, dims, fifo, jpeg, listTree, sharp, tempFiles, tempFolder, WORKER_FILE } from './fixtures';
 
 const SMALL: RawSettings = { sizes: ['128x128', '64x64', '32x32'] };
@@ -114,6 +114,34 @@ suite('engine: runJob through the pool', function () {
       // The spy sees the opens when there is work: the check above can fail.
       await runJob(counting, { folder: dir, settings, force: true });
       assert.equal(opened.length, 2);
+    } finally {
+      fsp.open = realOpen;
+    }
+  });
+
+  test('streams: with 400 files and stalled workers, only a bounded window is planned and sent', async () => {
+    for (let i = 0; i < 400; i++) writeFileSync(path.join(dir, `f${i}.jpg`), 'x');
+    const held: Array<() => void> = [];
+    const stalled = {
+      waitForRoom: async () => undefined,
+      run: (_t: RenderTask) => new Promise<RenderResult>((resolve) => held.push(() => resolve({ ok: false, code: 'CANCELLED', message: 'stopped' }))),
+      stats: { ...pool.stats, size: 2 },
+    };
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fsp = require('node:fs/promises') as typeof import('node:fs/promises');
+    const realOpen = fsp.open;
+    let opened = 0;
+    fsp.open = ((...a: unknown[]) => (opened++, (realOpen as (...b: unknown[]) => unknown)(...a))) as typeof fsp.open;
+    const stop = new AbortController();
+    try {
+      const job = runJob(stalled, { folder: dir, settings: parseSettings(SMALL), signal: stop.signal });
+      await new Promise((r) => setTimeout(r, 300));
+      // Each planned image had its header read once: the plan ran ahead by a window, not the folder.
+      assert.ok(opened > 0 && opened <= 48, `${opened} of 400 files planned while no task finished`);
+      assert.equal(held.length, 3, 'one task per lane (2 workers + 1)');
+      stop.abort();
+      for (const release of held) release();
+      assert.equal((await job).cancelled, true);
     } finally {
       fsp.open = realOpen;
     }
