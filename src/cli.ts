@@ -14,7 +14,7 @@
  *   were ~130,000 page faults per wallpaper run, 14% of all CPU time; with it ~35,000, and the
  *   run 2.9 -> 2.35 s (glibc 2.35+; older ones ignore it).
  * - NODE_EXTRA_CA_CERTS unset: the CLI opens no TLS connection, and Node reads and parses that
- *   certificate file at every start when it is set (40-60 ms of a 100 ms start on our CI machine,
+ *   certificate file at every start when it is set (40-60 ms of a 100 ms start on our test machine,
  *   where it names the system's whole bundle).
  * glibc reads these only at process start; restarting ourselves with them set kept a second Node
  * process (~45 MB) alive for the whole run, which cost more than it saved. `env -S` needs
