@@ -37,18 +37,23 @@ export function isFrameMarker(marker: number): boolean {
   return marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
 }
 
+/** One marker segment: its marker byte, where its body starts, and where it ends (may lie past the bytes read). */
+interface Segment {
+  marker: number;
+  body: number;
+  end: number;
+}
+
 /**
- * Parses up to the first frame header (SOFn). Never throws. Returns null, so that the caller
- * asks libvips instead, whenever the answer could differ from libexif's: an EXIF block that is
- * cut off, malformed, or present twice.
+ * The marker segments of a JPEG's head, in order, from SOI to the first scan (SOS) or EOI. Fill
+ * bytes and stand-alone markers are passed over; the walk ends quietly at anything malformed or
+ * where `bytes` run out, so callers decide what a missing segment means.
  */
-export function parseJpegHeader(bytes: Buffer): JpegHeader | null {
-  if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
-  let orientation = 1;
-  let exifBlocks = 0;
+function* segments(bytes: Buffer): Generator<Segment> {
+  if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return;
   let i = 2;
   while (i + 4 <= bytes.length) {
-    if (bytes[i] !== 0xff) return null;
+    if (bytes[i] !== 0xff) return;
     const marker = bytes[i + 1];
     if (marker === 0xff) {
       i++; // fill byte
@@ -58,10 +63,24 @@ export function parseJpegHeader(bytes: Buffer): JpegHeader | null {
       i += 2;
       continue;
     }
-    if (marker === 0xda || marker === 0xd9) return null; // scan data before any frame header
+    if (marker === 0xda || marker === 0xd9) return; // scan data (or the end) from here on
     const length = bytes.readUInt16BE(i + 2);
-    if (length < 2) return null;
-    const body = i + 4;
+    if (length < 2) return;
+    const segment = { marker, body: i + 4, end: i + 2 + length };
+    yield segment;
+    i = segment.end;
+  }
+}
+
+/**
+ * Parses up to the first frame header (SOFn). Never throws. Returns null, so that the caller
+ * asks libvips instead, whenever the answer could differ from libexif's: an EXIF block that is
+ * cut off, malformed, or present twice.
+ */
+export function parseJpegHeader(bytes: Buffer): JpegHeader | null {
+  let orientation = 1;
+  let exifBlocks = 0;
+  for (const { marker, body, end } of segments(bytes)) {
     if (isFrameMarker(marker)) {
       if (body + 6 > bytes.length) return null;
       const height = bytes.readUInt16BE(body + 1);
@@ -86,14 +105,13 @@ export function parseJpegHeader(bytes: Buffer): JpegHeader | null {
       return { width, height, components, orientation, progressive, coefficientBytes };
     }
     if (marker === 0xe1 && body + 6 <= bytes.length && bytes.toString('latin1', body, body + 6) === 'Exif\0\0') {
-      if (++exifBlocks > 1 || body + length - 2 > bytes.length) return null;
-      const value = exifOrientation(bytes.subarray(body, body + length - 2));
+      if (++exifBlocks > 1 || end > bytes.length) return null;
+      const value = exifOrientation(bytes.subarray(body, end));
       if (value === null) return null;
       orientation = value;
     }
-    i = body + length - 2;
   }
-  return null;
+  return null; // no frame header before the scan data, or not within `bytes`
 }
 
 /** The IFD0 orientation; 1 when the tag is absent, null when the block is malformed. */
@@ -133,21 +151,11 @@ const SRGB_D50: Array<[string, [number, number, number]]> = [
  * it is split over several segments, lies beyond `bytes`, or is anything else.
  */
 export function hasPlainSrgbProfile(bytes: Buffer): boolean {
-  let i = 2;
-  while (i + 4 <= bytes.length && bytes[i] === 0xff) {
-    const marker = bytes[i + 1];
-    if (marker === 0xda || marker === 0xd9) return false;
-    if (marker === 0xff) {
-      i++;
-      continue;
-    }
-    const length = bytes.readUInt16BE(i + 2);
-    const body = i + 4;
+  for (const { marker, body, end } of segments(bytes)) {
     if (marker === 0xe2 && body + 14 <= bytes.length && bytes.toString('latin1', body, body + 12) === 'ICC_PROFILE\0') {
-      if (bytes[body + 13] !== 1 || body + length - 2 > bytes.length) return false; // multi-segment or cut
-      return isSrgbProfile(bytes.subarray(body + 14, body + length - 2));
+      if (bytes[body + 13] !== 1 || end > bytes.length) return false; // multi-segment or cut
+      return isSrgbProfile(bytes.subarray(body + 14, end));
     }
-    i = body + length - 2;
   }
   return false;
 }
