@@ -19,7 +19,7 @@ import type { RenderResult, RenderTask } from '../../src/core/task';
 
 /** Renders on this thread, at most `size` at once, in arrival order (as the pool's queue). */
 function mainThreadRunner(size: number): RenderRunner {
-  // Loaded here only (sharp with it): the direct mode is the one place outside a worker that renders.
+  // Loaded here only (sharp with it): the direct mode is the one place outside a pool's worker that renders.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { configureRenderThread, renderImage } = require('../../src/worker/render') as typeof import('../../src/worker/render');
   configureRenderThread(); // no big-decode budget on one thread, as before
@@ -44,8 +44,9 @@ function mainThreadRunner(size: number): RenderRunner {
 }
 
 /**
- * The same job through piscina: its threads (like ours) start on the first task here, since it
- * is created inside the timed first run; same young-generation limit and big-decode slot.
+ * The same job through piscina, with the same young-generation limit and big-decode slot. It
+ * starts its threads when created (minThreads), which happens inside the timed first run, just
+ * before the job's first task; ours start on that task.
  */
 function piscinaRunner(size: number): RenderRunner & { close: () => Promise<void> } {
   const piscina = new Piscina<RenderTask, RenderResult>({
