@@ -2,12 +2,12 @@
  * Test worker: the real render, except that a source whose name contains "crash-me" kills the
  * thread mid-task, as a native crash or an out-of-memory abort would.
  */
-import sharp from 'sharp';
+import { workerData } from 'node:worker_threads';
 import { serveTasks } from '../../../src/core/pool/worker';
 import type { RenderResult, RenderTask } from '../../../src/core/task';
-import { renderImage } from '../../../src/worker/render';
+import { configureRenderThread, renderImage } from '../../../src/worker/render';
 
-sharp.concurrency(1);
+configureRenderThread(workerData);
 serveTasks<RenderTask, RenderResult>(async (task) => {
   if (task.source.includes('crash-me')) {
     // Leave a temp file behind, as a worker dying mid-write would.

@@ -8,6 +8,20 @@ import { bomb, dims, fifo, jpeg, listTree, sharp, tempFiles, tempFolder, WORKER_
 
 const SMALL: RawSettings = { sizes: ['128x128', '64x64', '32x32'] };
 
+/**
+ * Records every file the engine opens while it is installed. The engine's open() calls go
+ * through node:fs/promises (the headers it reads to schedule); required, not imported, so the spy
+ * replaces the very export the engine calls.
+ */
+function spyOnOpens(): { opened: string[]; restore: () => void } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const fsp = require('node:fs/promises') as typeof import('node:fs/promises');
+  const realOpen = fsp.open;
+  const opened: string[] = [];
+  fsp.open = ((file: string, ...rest: unknown[]) => (opened.push(String(file)), (realOpen as (...a: unknown[]) => unknown)(file, ...rest))) as typeof fsp.open;
+  return { opened, restore: () => (fsp.open = realOpen) };
+}
+
 function thumbs(dir: string): string[] {
   return listTree(dir).filter((p) => /(^|\/)thumbnails\/\d+x\d+\/[^/]+$/.test(p));
 }
@@ -99,13 +113,7 @@ suite('engine: runJob through the pool', function () {
     const counting = { waitForRoom: pool.waitForRoom.bind(pool), run: (t: RenderTask) => (tasks++, pool.run(t)), get stats() { return pool.stats; } };
     assert.equal((await runJob(counting, { folder: dir, settings })).images, 2);
     assert.equal(tasks, 2);
-    // Every open() of the engine goes through node:fs/promises (the headers it reads to schedule);
-    // required, not imported, so the spy replaces the very export the engine calls.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const fsp = require('node:fs/promises') as typeof import('node:fs/promises');
-    const realOpen = fsp.open;
-    const opened: string[] = [];
-    fsp.open = ((file: string, ...rest: unknown[]) => (opened.push(String(file)), (realOpen as (...a: unknown[]) => unknown)(file, ...rest))) as typeof fsp.open;
+    const { opened, restore } = spyOnOpens();
     try {
       const s = await runJob(counting, { folder: dir, settings });
       assert.deepEqual([s.images, s.skipped], [0, 2]);
@@ -115,7 +123,7 @@ suite('engine: runJob through the pool', function () {
       await runJob(counting, { folder: dir, settings, force: true });
       assert.equal(opened.length, 2);
     } finally {
-      fsp.open = realOpen;
+      restore();
     }
   });
 
@@ -127,23 +135,19 @@ suite('engine: runJob through the pool', function () {
       run: (_t: RenderTask) => new Promise<RenderResult>((resolve) => held.push(() => resolve({ ok: false, code: 'CANCELLED', message: 'stopped' }))),
       stats: { ...pool.stats, size: 2 },
     };
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const fsp = require('node:fs/promises') as typeof import('node:fs/promises');
-    const realOpen = fsp.open;
-    let opened = 0;
-    fsp.open = ((...a: unknown[]) => (opened++, (realOpen as (...b: unknown[]) => unknown)(...a))) as typeof fsp.open;
+    const { opened, restore } = spyOnOpens();
     const stop = new AbortController();
     try {
       const job = runJob(stalled, { folder: dir, settings: parseSettings(SMALL), signal: stop.signal });
       await new Promise((r) => setTimeout(r, 300));
       // Each planned image had its header read once: the plan ran ahead by a window, not the folder.
-      assert.ok(opened > 0 && opened <= 48, `${opened} of 400 files planned while no task finished`);
+      assert.ok(opened.length > 0 && opened.length <= 48, `${opened.length} of 400 files planned while no task finished`);
       assert.equal(held.length, 3, 'one task per lane (2 workers + 1)');
       stop.abort();
       for (const release of held) release();
       assert.equal((await job).cancelled, true);
     } finally {
-      fsp.open = realOpen;
+      restore();
     }
   });
 
