@@ -11,11 +11,11 @@ const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
 const out = path.join(root, `${pkg.name}-${target}-${pkg.version}.vsix`);
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
-run('npm', ['run', '--silent', 'build']); // the native helper and the bundles, as package.json says
+run('npm', ['run', '--silent', 'build']); // the native helpers and the bundles, as package.json says
 run(path.join(root, 'node_modules/.bin/vsce'), ['package', '--target', target, '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '-o', out]);
 const listing = run(path.join(root, 'node_modules/.bin/vsce'), ['ls']).split('\n').filter(Boolean);
-// allocator.node is built for the machine that packages, so only a linux-x64 package carries it.
-const allocator = target === 'linux-x64' ? ['dist/allocator.node'] : [];
+// The native helpers are built for the machine that packages, so only a linux-x64 package carries them.
+const allocator = target === 'linux-x64' ? ['dist/allocator.node', 'dist/turbojpeg.node'] : [];
 // sharp's JavaScript (and semver, detect-libc, colour) is bundled into dist/worker.js (esbuild.js):
 // only their licences ship beside it, and the native binding and libvips as packages.
 const licences = ['sharp/LICENSE', '@img/colour/LICENSE.md', 'detect-libc/LICENSE', 'semver/LICENSE'].map((f) => `node_modules/${f}`);

@@ -2,6 +2,7 @@
  * Engine benchmark: `npm run bench:engine` (after scripts/corpus.sh has built the corpus).
  * Runs, side by side and alternating, on the same corpus and the same six sizes:
  *   ours      the engine through the CLI (dist/cli.js --force --json), default worker count
+ *   ours-sharp  the same without the TurboJPEG fast path: sharp decodes and encodes everything
  *   original  one pool task per image and size, each decoding again (the original design)
  *   pillow    Debian's python3-pil, decode once per image, 2 processes
  *   vips      vipsthumbnail: 1024 from the source (8 files per process, 2 parallel), the smaller
@@ -59,6 +60,11 @@ const sh = (script: string): { cmd: string; args: string[] } => ({ cmd: 'bash', 
 const DESIGNS: Record<string, Design> = {
   // Executed as the bin is (its shebang sets the malloc arena limit), not as `node cli.js`.
   ours: { name: 'ours', command: (view) => ({ cmd: cliPath(), args: [view, '--force', '--json'] }) },
+  // The same with sharp doing every decode and encode (no TurboJPEG fast path, src/native/turbojpeg.c).
+  'ours-sharp': {
+    name: 'ours-sharp',
+    command: (view) => ({ cmd: cliPath(), args: [view, '--force', '--json'], env: { ...process.env, FOLDER_THUMBNAILS_NO_TURBOJPEG: '1' } }),
+  },
   original: {
     name: 'original',
     command: (view, out) => ({ cmd: process.execPath, args: [path.join(__dirname, 'original.js'), view, out, '2'] }),
@@ -167,7 +173,7 @@ function warm(corpus: string): void {
 }
 
 async function sideBySide(root: string, sets: string[], rounds: number): Promise<Sample[]> {
-  const designs = ['ours', 'original', 'pillow', 'vips', 'floor'].filter(
+  const designs = ['ours', 'ours-sharp', 'original', 'pillow', 'vips', 'floor'].filter(
     (d) => d !== 'vips' || existsSync('/usr/bin/vipsthumbnail'),
   );
   const samples: Sample[] = [];

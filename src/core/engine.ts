@@ -84,12 +84,15 @@ export type RenderRunner = Pick<ThumbnailPool, 'run' | 'waitForRoom' | 'stats'>;
  * Creates the render pool. Starts no thread until the first job. `workerFile` is the worker
  * entry: `path.join(__dirname, 'worker.js')` from the bundles, out/src/worker/index.js in tests.
  * `size` 0 means one worker per core (the measured optimum on 2 cores, see bench/engine).
+ * `turbojpeg` is the fast path's addon (src/native/turbojpeg.c), by default turbojpeg.node beside
+ * the worker file; the workers render with sharp alone where it is missing or cannot load.
  */
 export function createThumbnailPool(options: {
   workerFile: string;
   size: number;
   idleTimeoutMs?: number;
   logger?: Logger;
+  turbojpeg?: string;
 }): ThumbnailPool {
   return new WorkerPool<RenderTask, RenderResult>({
     filename: options.workerFile,
@@ -97,7 +100,10 @@ export function createThumbnailPool(options: {
     idleTimeoutMs: options.idleTimeoutMs,
     logger: options.logger,
     // One pool-wide slot for decoding big progressive JPEGs (see render.ts): memory, not speed.
-    workerData: { bigDecodeGate: new SharedArrayBuffer(4) },
+    workerData: {
+      bigDecodeGate: new SharedArrayBuffer(4),
+      turbojpeg: options.turbojpeg ?? path.join(path.dirname(options.workerFile), 'turbojpeg.node'),
+    },
     // Workers allocate little on the JS heap (pixels live in external buffers); a small young
     // generation cut ~10-20 MB of peak memory per run at no measured speed cost (bench/engine).
     resourceLimits: { maxYoungGenerationSizeMb: 4 },

@@ -47,13 +47,14 @@ interface Segment {
 /**
  * The marker segments of a JPEG's head, in order, from SOI to the first scan (SOS) or EOI. Fill
  * bytes and stand-alone markers are passed over; the walk ends quietly at anything malformed or
- * where `bytes` run out, so callers decide what a missing segment means.
+ * where `bytes` run out, so callers decide what a missing segment means. Returns true when it
+ * reached the first scan, so every segment before it was seen.
  */
-function* segments(bytes: Buffer): Generator<Segment> {
-  if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return;
+function* segments(bytes: Buffer): Generator<Segment, boolean> {
+  if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return false;
   let i = 2;
   while (i + 4 <= bytes.length) {
-    if (bytes[i] !== 0xff) return;
+    if (bytes[i] !== 0xff) return false;
     const marker = bytes[i + 1];
     if (marker === 0xff) {
       i++; // fill byte
@@ -63,13 +64,15 @@ function* segments(bytes: Buffer): Generator<Segment> {
       i += 2;
       continue;
     }
-    if (marker === 0xda || marker === 0xd9) return; // scan data (or the end) from here on
+    if (marker === 0xda) return true; // scan data from here on
+    if (marker === 0xd9) return false; // the end, with no scan
     const length = bytes.readUInt16BE(i + 2);
-    if (length < 2) return;
+    if (length < 2) return false;
     const segment = { marker, body: i + 4, end: i + 2 + length };
     yield segment;
     i = segment.end;
   }
+  return false;
 }
 
 /**
@@ -145,19 +148,22 @@ const SRGB_D50: Array<[string, [number, number, number]]> = [
 ];
 
 /**
- * True when the JPEG's embedded ICC profile is plain sRGB (sRGB primaries and a description
- * naming sRGB), so converting through it would be an expensive no-op: libvips' ICC transform
- * costs ~60 ms on a 2560x1600 wallpaper, more than decoding it. False when there is no profile,
- * it is split over several segments, lies beyond `bytes`, or is anything else.
+ * The JPEG's embedded colour profile: 'none' when the head up to the first scan has none, 'srgb'
+ * when it is plain sRGB (sRGB primaries and a description naming sRGB), so converting through it
+ * would be an expensive no-op (libvips' ICC transform costs ~60 ms on a 2560x1600 wallpaper, more
+ * than decoding it), 'other' for anything else: another profile, one split over several segments
+ * or lying beyond `bytes`, or a head that ends before its first scan (it may follow).
  */
-export function hasPlainSrgbProfile(bytes: Buffer): boolean {
-  for (const { marker, body, end } of segments(bytes)) {
+export function iccProfile(bytes: Buffer): 'none' | 'srgb' | 'other' {
+  const walk = segments(bytes);
+  for (let step = walk.next(); ; step = walk.next()) {
+    if (step.done) return step.value ? 'none' : 'other';
+    const { marker, body, end } = step.value;
     if (marker === 0xe2 && body + 14 <= bytes.length && bytes.toString('latin1', body, body + 12) === 'ICC_PROFILE\0') {
-      if (bytes[body + 13] !== 1 || end > bytes.length) return false; // multi-segment or cut
-      return isSrgbProfile(bytes.subarray(body + 14, end));
+      if (bytes[body + 13] !== 1 || end > bytes.length) return 'other'; // multi-segment or cut
+      return isSrgbProfile(bytes.subarray(body + 14, end)) ? 'srgb' : 'other';
     }
   }
-  return false;
 }
 
 function isSrgbProfile(icc: Buffer): boolean {

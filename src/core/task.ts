@@ -32,7 +32,8 @@ export interface RenderTask {
 
 /** Per-file outcome. Expected failures are results, not throws, so pool errors mean crashes only. */
 export type RenderResult =
-  | { ok: true; thumbnails: number; width: number; height: number }
+  /** `decoder`: what decoded the source, sharp or the TurboJPEG fast path (src/native/turbojpeg.c). */
+  | { ok: true; thumbnails: number; width: number; height: number; decoder: 'sharp' | 'turbojpeg' }
   | { ok: false; code: FailureCodeName; message: string }
   | { ok: false; code: 'CANCELLED'; message: string };
 

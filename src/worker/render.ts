@@ -11,7 +11,8 @@ import sharp, { type Metadata, type OutputInfo, type SharpOptions } from 'sharp'
 import { FailureCode, FileError, describeError } from '../core/errors';
 import { thumbnailStampMs } from '../core/stamp';
 import { areaDownscale } from './downscale';
-import { hasPlainSrgbProfile, parseJpegHeader, readHead, type JpegHeader } from '../core/jpegHeader';
+import { iccProfile, parseJpegHeader, readHead, type JpegHeader } from '../core/jpegHeader';
+import { loadTurboJpeg, type TurboJpeg } from '../native/turbojpeg';
 import { trimProgressiveScans } from './progressive';
 import { BIG_DECODE_BUDGET_MB, bigDecodeMB, type RenderOutput, type RenderResult, type RenderTask } from '../core/task';
 
@@ -59,6 +60,15 @@ const inputOptions = (maxPixels: number): SharpOptions => ({
 class Cancelled extends Error {}
 
 let bigDecodeGate: Int32Array | undefined;
+let turbo: TurboJpeg | undefined;
+
+/**
+ * The fast path for plain JPEGs (src/native/turbojpeg.c): decodes and encodes through the
+ * system's libjpeg-turbo; undefined renders everything with sharp.
+ */
+export function setTurboJpeg(codec: TurboJpeg | undefined): void {
+  turbo = codec;
+}
 
 /**
  * Shares the big-decode budget among the workers of a pool (an Int32 of MB in use, over a
@@ -73,14 +83,16 @@ export function setBigDecodeGate(gate: Int32Array | undefined): void {
  * one image per core beats libvips threads inside one image (measured, see bench/engine), and the
  * pool provides the parallelism. No operation cache: it only helps when the same input is
  * processed again, which never happens here, and it holds memory. The pool's big-decode budget
- * when its workerData carries one. FOLDER_THUMBNAILS_VIPS_CONCURRENCY exists only for the
- * benchmark's sweep.
+ * when its workerData carries one, and the TurboJPEG fast path when it names turbojpeg.node and
+ * that loads. FOLDER_THUMBNAILS_VIPS_CONCURRENCY and FOLDER_THUMBNAILS_NO_TURBOJPEG exist only for
+ * the benchmark.
  */
 export function configureRenderThread(data?: unknown): void {
   sharp.concurrency(Number(process.env.FOLDER_THUMBNAILS_VIPS_CONCURRENCY) || 1);
   sharp.cache(false);
-  const gate = (data as { bigDecodeGate?: SharedArrayBuffer } | undefined)?.bigDecodeGate;
+  const { bigDecodeGate: gate, turbojpeg } = (data ?? {}) as { bigDecodeGate?: SharedArrayBuffer; turbojpeg?: string };
   setBigDecodeGate(gate ? new Int32Array(gate) : undefined);
+  setTurboJpeg(turbojpeg && !process.env.FOLDER_THUMBNAILS_NO_TURBOJPEG ? loadTurboJpeg(turbojpeg) : undefined);
 }
 
 function enterBigDecode(task: RenderTask, mb: number): void {
@@ -120,17 +132,26 @@ async function render(task: RenderTask, tuning: RenderTuning): Promise<RenderRes
   sniffJpeg(source, head);
 
   // Our own header read first (~3 ms cheaper); sharp's metadata() when ours cannot be sure.
-  const header: Header = fromJpegHeader(parseJpegHeader(head)) ?? (await sharpHeader(source, task.maxPixels));
-  header.plainSrgb = hasPlainSrgbProfile(head);
+  const header: Header = fromJpegHeader(parseJpegHeader(head), iccProfile(head)) ?? (await sharpHeader(source, task.maxPixels));
   const { targets, largest, width: w, height: h } = planSizes(source, header, task);
   // Big progressive decodes are admitted against the pool-wide budget (task.ts).
   const reserveMB = bigDecodeMB(header);
   const gated = reserveMB > 0;
   if (gated) enterBigDecode(task, reserveMB);
   let decoded: { data: Buffer; info: OutputInfo };
+  const shrink = sharpJpegShrink(Math.min(w / largest.width, h / largest.height));
+  const fast = turbo && fastDecodable(header) ? turboDecode(turbo, source, header, shrink) : undefined;
   try {
-    const input = header.progressive && tuning.trimScans ? trimmedInput(source, w, h, largest) : source;
-    decoded = await decodeLargest(source, input, task, header, largest);
+    if (fast) {
+      try {
+        decoded = await resizeLargest(fast, header, largest);
+      } finally {
+        recycle(fast.data);
+      }
+    } else {
+      const input = header.progressive && tuning.trimScans ? trimmedInput(source, shrink) : source;
+      decoded = await decodeLargest(source, input, task, header, largest);
+    }
   } finally {
     if (gated) leaveBigDecode(reserveMB);
   }
@@ -153,14 +174,23 @@ async function render(task: RenderTask, tuning: RenderTuning): Promise<RenderRes
   const levels: Pixels[] = [top];
   let written = 0;
   const space = grey ? 'b-w' : 'srgb';
-  // Each size's encode and write runs while the next size is being made: a sharp call spends
-  // much of its time handing work between threads, and awaiting each in turn left a core idle
-  // ~8% of a job. All of them are awaited before this returns, whatever fails.
+  // With sharp, each size's encode and write runs while the next size is being made: a sharp
+  // call spends much of its time handing work between threads, and awaiting each in turn left a
+  // core idle ~8% of a job. TurboJPEG's encode runs on this thread, in a fifth of the time. All
+  // of them are awaited before this returns, whatever fails.
+  const codec = tuning.optimiseCoding ? undefined : turbo;
   const encodeAndWrite = async (t: Target, level: Pixels): Promise<void> => {
-    // toColourspace: without it sharp would write one-channel pixels as three-channel sRGB.
-    const jpeg = await sharp(level.data, { raw: level.raw }).toColourspace(space).jpeg(jpegOptions).toBuffer();
+    const { width, height, channels } = level.raw;
+    let write: (fd: number) => void;
+    if (codec) {
+      write = (fd) => codec.encodeToFile(fd, level.data, width, height, channels, quality);
+    } else {
+      // toColourspace: without it sharp would write one-channel pixels as three-channel sRGB.
+      const jpeg = await sharp(level.data, { raw: level.raw }).toColourspace(space).jpeg(jpegOptions).toBuffer();
+      write = (fd) => writeSync(fd, jpeg);
+    }
     checkCancelled(task);
-    writeAtomically(task.source, t.out, jpeg, stamp);
+    writeAtomically(task.source, t.out, write, stamp);
     written++;
   };
   const writes: Promise<void>[] = [];
@@ -214,23 +244,26 @@ async function render(task: RenderTask, tuning: RenderTuning): Promise<RenderRes
       cause: failure,
     });
   }
-  return { ok: true, thumbnails: written, width: w, height: h };
+  return { ok: true, thumbnails: written, width: w, height: h, decoder: fast ? 'turbojpeg' : 'sharp' };
 }
 
 interface Header {
+  /** As stored, before the orientation is applied. */
   width: number;
   height: number;
   orientation: number;
   grey: boolean;
   progressive: boolean;
   coefficientBytes: number;
-  /** The embedded profile is plain sRGB: converting through it would change nothing. */
-  plainSrgb?: boolean;
+  /** 3 YCbCr/RGB, 4 CMYK/YCCK; undefined when sharp read the header. */
+  components?: number;
+  /** The embedded profile ('srgb': converting through it would change nothing); undefined when sharp read the header. */
+  icc?: 'none' | 'srgb' | 'other';
 }
 
 type Target = { out: RenderOutput; width: number; height: number };
 
-function fromJpegHeader(h: JpegHeader | null): Header | null {
+function fromJpegHeader(h: JpegHeader | null, icc: Header['icc']): Header | null {
   if (!h) return null;
   return {
     width: h.width,
@@ -239,6 +272,8 @@ function fromJpegHeader(h: JpegHeader | null): Header | null {
     grey: h.components === 1,
     progressive: h.progressive,
     coefficientBytes: h.coefficientBytes,
+    components: h.components,
+    icc,
   };
 }
 
@@ -288,9 +323,9 @@ function planSizes(source: string, header: Header, task: RenderTask): { targets:
  * (sharp's pipeline.cc): 8, 4 or 2 when the factor reaches it, halved when the factor's integer
  * part equals it (libjpeg rounding).
  */
-export function sharpJpegShrink(factor: number): number {
-  let shrink = factor >= 8 ? 8 : factor >= 4 ? 4 : factor >= 2 ? 2 : 1;
-  if (shrink > 1 && Math.trunc(factor) === shrink) shrink /= 2;
+export function sharpJpegShrink(factor: number): 1 | 2 | 4 | 8 {
+  const shrink = factor >= 8 ? 8 : factor >= 4 ? 4 : factor >= 2 ? 2 : 1;
+  if (shrink > 1 && Math.trunc(factor) === shrink) return (shrink / 2) as 1 | 2 | 4;
   return shrink;
 }
 
@@ -299,8 +334,7 @@ export function sharpJpegShrink(factor: number): number {
  * itself when nothing can be left out or the file cannot be read here (the decoder then reports
  * why, as for any file).
  */
-function trimmedInput(source: string, width: number, height: number, largest: Target): string | Buffer {
-  const shrink = sharpJpegShrink(Math.min(width / largest.width, height / largest.height));
+function trimmedInput(source: string, shrink: number): string | Buffer {
   if (shrink < 2) return source;
   let file: Buffer;
   try {
@@ -325,7 +359,7 @@ async function decodeLargest(
   largest: Target,
 ): Promise<{ data: Buffer; info: OutputInfo }> {
   try {
-    const options = { ...inputOptions(task.maxPixels), ignoreIcc: header.plainSrgb === true };
+    const options = { ...inputOptions(task.maxPixels), ignoreIcc: header.icc === 'srgb' };
     let pipeline = sharp(input, options).resize(largest.width, largest.height, {
       fit: 'fill',
       fastShrinkOnLoad: true,
@@ -338,6 +372,80 @@ async function decodeLargest(
   } catch (error) {
     throw decodeError(source, error);
   }
+}
+
+/**
+ * What the TurboJPEG path renders exactly as sharp would: a baseline greyscale or YCbCr/RGB JPEG
+ * with no colour profile or a plain sRGB one, whose header we read ourselves. Progressive files
+ * keep sharp's path, with its scan trimming and big-decode budget; CMYK and profiled files need
+ * its colour management.
+ */
+function fastDecodable(header: Header): boolean {
+  return !header.progressive && (header.components === 1 || header.components === 3) && (header.icc === 'none' || header.icc === 'srgb');
+}
+
+type Decoded = { data: Buffer; info: { width: number; height: number; channels: 1 | 3 } };
+
+// The decode's pixel memory, kept for the next image (the pool runs one image per thread at a
+// time; a concurrent call on the same thread gets its own). Memory made per image lives until
+// V8's next garbage collection, which counts it late. Decodes bigger than this go to sharp, so
+// a thread keeps at most this much. 5 MB holds a 24 MP camera image decoded for a 1024 px
+// largest size (1500x1000); a 12 MB limit, which also let 1920x1200 wallpapers through, raised
+// the wallpaper set's peak memory from 251-282 to 296-317 MB (bench/engine/README.md).
+const SPARE_MAX_BYTES = 5 * 2 ** 20;
+let spare: Buffer | undefined;
+
+/**
+ * The source's stored pixels at 1/shrink through TurboJPEG, the same DCT-scaled decode sharp's
+ * shrink-on-load asks libjpeg for; undefined when TurboJPEG refuses the file (any decoder
+ * warning included), so that sharp decodes it, or says why it cannot, as for any file, and when
+ * the pixels would take more than SPARE_MAX_BYTES. Hand them back with `recycle` once used.
+ */
+function turboDecode(codec: TurboJpeg, source: string, header: Header, shrink: 1 | 2 | 4 | 8): Decoded | undefined {
+  const channels = header.grey ? 1 : 3;
+  const width = Math.ceil(header.width / shrink);
+  const height = Math.ceil(header.height / shrink);
+  const bytes = width * height * channels;
+  if (bytes > SPARE_MAX_BYTES) return undefined;
+  let memory = spare;
+  spare = undefined;
+  if (!memory || memory.length < bytes) memory = Buffer.allocUnsafeSlow(bytes);
+  try {
+    if (codec.decode(source, shrink, header.grey, memory) !== bytes) throw new Error('unexpected size');
+  } catch {
+    recycle(memory);
+    return undefined;
+  }
+  return { data: memory.subarray(0, bytes), info: { width, height, channels } };
+}
+
+function recycle(pixels: Buffer): void {
+  const whole = Buffer.from(pixels.buffer); // a view of all of its memory, not a copy
+  if (!spare || spare.length < whole.length) spare = whole;
+}
+
+// What makes each EXIF orientation upright, as sharp applies it: it mirrors first and then
+// rotates, whatever order the calls come in. (Checked for all eight in test/unit/engine.)
+const ORIENT: Record<number, { angle: number; flip?: boolean; flop?: boolean }> = {
+  1: { angle: 0 },
+  2: { angle: 0, flop: true },
+  3: { angle: 180 },
+  4: { angle: 0, flip: true },
+  5: { angle: 90, flip: true },
+  6: { angle: 90 },
+  7: { angle: 270, flip: true },
+  8: { angle: 270 },
+};
+
+/** The decoded pixels upright and resized to the largest thumbnail, as decodeLargest makes them. */
+async function resizeLargest(decoded: Decoded, header: Header, largest: Target): Promise<{ data: Buffer; info: OutputInfo }> {
+  const { angle, flip, flop } = ORIENT[header.orientation] ?? ORIENT[1];
+  let pipeline = sharp(decoded.data, { raw: decoded.info });
+  if (flip) pipeline = pipeline.flip();
+  if (flop) pipeline = pipeline.flop();
+  if (angle !== 0) pipeline = pipeline.rotate(angle);
+  pipeline = pipeline.resize(largest.width, largest.height, { fit: 'fill' });
+  return (header.grey ? pipeline.toColourspace('b-w') : pipeline).raw().toBuffer({ resolveWithObject: true });
 }
 
 // "At most half of", with a pixel of slack for odd sizes (341 is half of 683 here).
@@ -431,7 +539,7 @@ function oneLine(message: string): string {
  * (more than all the small resizes together), and this worker's thread has nothing else to do
  * meanwhile; libvips keeps encoding on its own thread.
  */
-function writeAtomically(source: string, out: RenderOutput, jpeg: Buffer, stampSeconds: number): void {
+function writeAtomically(source: string, out: RenderOutput, write: (fd: number) => void, stampSeconds: number): void {
   const folder = path.dirname(out.dest);
   let fd: number | undefined;
   try {
@@ -443,7 +551,7 @@ function writeAtomically(source: string, out: RenderOutput, jpeg: Buffer, stampS
       mkdirSync(folder, { recursive: true });
       fd = openSync(out.temp, 'w');
     }
-    writeSync(fd, jpeg);
+    write(fd);
     // The up-to-date stamp goes on before the rename, so a thumbnail is never visible unstamped.
     futimesSync(fd, stampSeconds, stampSeconds);
     closeSync(fd);

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { createThumbnailPool, runJob, type JobProgress, type ThumbnailPool } from '../../../src/core/engine';
 import { parseSettings, type RawSettings } from '../../../src/core/settings';
 import type { RenderResult, RenderTask } from '../../../src/core/task';
-import { bomb, dims, fifo, jpeg, listTree, sharp, tempFiles, tempFolder, WORKER_FILE } from './fixtures';
+import { bomb, dims, fifo, jpeg, listTree, nativeHelpersFolder, sharp, tempFiles, tempFolder, WORKER_FILE } from './fixtures';
 
 const SMALL: RawSettings = { sizes: ['128x128', '64x64', '32x32'] };
 
@@ -31,7 +31,10 @@ suite('engine: runJob through the pool', function () {
   let dir: string;
   let cleanup: () => void;
   suiteSetup(() => {
-    pool = createThumbnailPool({ workerFile: WORKER_FILE, size: 2 });
+    // With the TurboJPEG fast path, as the bundles have it beside their worker (off Linux/glibc
+    // there is none, and the workers use sharp alone).
+    const native = nativeHelpersFolder();
+    pool = createThumbnailPool({ workerFile: WORKER_FILE, size: 2, turbojpeg: native && path.join(native, 'turbojpeg.node') });
   });
   suiteTeardown(() => pool.close());
   setup(() => ({ dir, cleanup } = tempFolder()));
@@ -280,6 +283,29 @@ suite('engine: runJob through the pool', function () {
       assert.equal(mostRunning, 3);
     } finally {
       await small.destroy();
+    }
+  });
+
+  test('the workers decode plain JPEGs with turbojpeg.node where it loads, with sharp where not', async function () {
+    if (!nativeHelpersFolder()) this.skip(); // not built off Linux/glibc
+    await jpeg(path.join(dir, 'a.jpg'), 300, 200);
+    await jpeg(path.join(dir, 'p.jpg'), 300, 200, { progressive: true });
+    const decoders = async (p: ThumbnailPool): Promise<string[]> => {
+      const seen: string[] = [];
+      const run = async (t: RenderTask): Promise<RenderResult> => {
+        const r = await p.run(t);
+        seen.push(`${path.basename(t.source)} ${r.ok ? r.decoder : r.code}`);
+        return r;
+      };
+      await runJob({ waitForRoom: p.waitForRoom.bind(p), run, get stats() { return p.stats; } }, { folder: dir, settings: parseSettings(SMALL), force: true });
+      return seen.sort();
+    };
+    assert.deepEqual(await decoders(pool), ['a.jpg turbojpeg', 'p.jpg sharp']);
+    const without = createThumbnailPool({ workerFile: WORKER_FILE, size: 1, turbojpeg: path.join(dir, 'none.node') });
+    try {
+      assert.deepEqual(await decoders(without), ['a.jpg sharp', 'p.jpg sharp']);
+    } finally {
+      await without.destroy();
     }
   });
 

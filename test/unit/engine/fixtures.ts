@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import { loadTurboJpeg, type TurboJpeg } from '../../../src/native/turbojpeg';
 
 export { sharp };
 
@@ -171,3 +172,58 @@ export function fifo(file: string): void {
 
 /** Workers for the engine tests: the compiled worker entry. */
 export const WORKER_FILE = path.resolve(__dirname, '../../../src/worker/index.js');
+
+const ROOT = path.resolve(__dirname, '../../../..');
+let builtNative: string | undefined;
+
+/**
+ * The native helpers (scripts/native.mjs) built once per test run into a temp folder; the unit
+ * tier runs before `npm run build`, so dist/ may hold none. Undefined off Linux/glibc, where
+ * they are not built.
+ */
+export function nativeHelpersFolder(): string | undefined {
+  const glibc = process.platform === 'linux' && Boolean((process.report?.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime);
+  if (!glibc) return undefined;
+  if (builtNative === undefined) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ft-native-'));
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'native.mjs'), dir], { stdio: 'pipe' });
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    builtNative = dir;
+  }
+  return builtNative;
+}
+
+/**
+ * turbojpeg.node, loaded: undefined off Linux/glibc. On Linux with glibc it must load (this
+ * machine has libturbojpeg), so a broken build fails the tests instead of skipping them.
+ */
+export function turboJpegForTests(): TurboJpeg | undefined {
+  const dir = nativeHelpersFolder();
+  if (dir === undefined) return undefined;
+  return loadTurboJpeg(path.join(dir, 'turbojpeg.node'), (error) => {
+    throw error;
+  });
+}
+
+/** A codec that counts what it was asked and what it did. */
+export function countingCodec(codec: TurboJpeg): { codec: TurboJpeg; decoded: number; refused: number; encoded: number } {
+  const counts = { decoded: 0, refused: 0, encoded: 0 };
+  const counting: TurboJpeg = {
+    decode: (...args) => {
+      try {
+        const n = codec.decode(...args);
+        counts.decoded++;
+        return n;
+      } catch (error) {
+        counts.refused++;
+        throw error;
+      }
+    },
+    encodeToFile: (...args) => {
+      const n = codec.encodeToFile(...args);
+      counts.encoded++;
+      return n;
+    },
+  };
+  return Object.assign(counts, { codec: counting });
+}

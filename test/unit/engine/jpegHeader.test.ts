@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { hasPlainSrgbProfile, parseJpegHeader } from '../../../src/core/jpegHeader';
+import { iccProfile, parseJpegHeader } from '../../../src/core/jpegHeader';
 import { bomb, jpeg, orientedJpeg, sharp, tempFolder } from './fixtures';
 
 suite('engine: JPEG header reader', () => {
@@ -48,15 +48,20 @@ suite('engine: JPEG header reader', () => {
     assert.equal(parseJpegHeader(Buffer.from('not a jpeg')), null);
   });
 
-  test('recognises a plain sRGB profile (skipped transform) and nothing else', async () => {
+  test('tells a plain sRGB profile (skipped transform) from none and from any other', async () => {
     const make = (icc?: string): Promise<Buffer> => {
       const img = sharp({ create: { width: 8, height: 8, channels: 3, background: '#c03030' } });
       return (icc ? img.withIccProfile(icc) : img).jpeg().toBuffer();
     };
-    assert.equal(hasPlainSrgbProfile(await make('srgb')), true);
-    assert.equal(hasPlainSrgbProfile(await make('p3')), false);
-    assert.equal(hasPlainSrgbProfile(await make()), false);
+    assert.equal(iccProfile(await make('srgb')), 'srgb');
+    assert.equal(iccProfile(await make('p3')), 'other');
+    const plain = await make();
+    assert.equal(iccProfile(plain), 'none');
+    // 'none' only when the walk reached the first scan: a profile could follow a cut head.
+    const scan = plain.indexOf(Buffer.from([0xff, 0xda]));
+    assert.equal(iccProfile(plain.subarray(0, scan + 4)), 'none');
+    assert.equal(iccProfile(plain.subarray(0, scan)), 'other');
     const cmyk = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#c03030' } }).toColourspace('cmyk').jpeg().toBuffer();
-    assert.equal(hasPlainSrgbProfile(cmyk), false);
+    assert.equal(iccProfile(cmyk), 'none'); // sharp writes CMYK without a profile
   });
 });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { fitInside, renderImage, setBigDecodeGate } from '../../../src/worker/render';
+import { fitInside, renderImage, setBigDecodeGate, setTurboJpeg } from '../../../src/worker/render';
+import type { TurboJpeg } from '../../../src/native/turbojpeg';
 import { BIG_DECODE_BUDGET_MB, DEFAULT_MAX_PIXELS, type RenderResult, type RenderTask } from '../../../src/core/task';
 import { thumbnailPath } from '../../../src/core/plan';
 import { isStampCurrent } from '../../../src/core/stamp';
@@ -18,7 +19,9 @@ import {
   QUADRANTS,
   sharp,
   tempFiles,
+  countingCodec,
   tempFolder,
+  turboJpegForTests,
 } from './fixtures';
 
 const BOXES = [
@@ -44,7 +47,20 @@ function failure(result: RenderResult): { code: string; message: string } {
   return result as { code: string; message: string };
 }
 
-suite('engine: render (sharp, main thread)', () => {
+// Every test below runs twice: sharp doing all decoding and encoding, and with the TurboJPEG
+// fast path (src/native/turbojpeg.c) taking the plain JPEGs, as the workers do where it loads.
+const MODES: Array<{ name: string; codec: () => TurboJpeg | undefined }> = [
+  { name: 'sharp only', codec: () => undefined },
+  { name: 'TurboJPEG fast path', codec: turboJpegForTests },
+];
+
+for (const mode of MODES) suite(`engine: render (${mode.name}, main thread)`, () => {
+  suiteSetup(function () {
+    const codec = mode.codec();
+    if (mode.name !== 'sharp only' && codec === undefined) this.skip(); // not built off Linux/glibc
+    setTurboJpeg(codec);
+  });
+  suiteTeardown(() => setTurboJpeg(undefined));
   let dir: string;
   let cleanup: () => void;
   setup(() => ({ dir, cleanup } = tempFolder()));
@@ -71,7 +87,7 @@ suite('engine: render (sharp, main thread)', () => {
       const src = await jpeg(path.join(dir, 'a.jpg'), w, h);
       const before = readFileSync(src);
       const result = await renderImage(task(src));
-      assert.deepEqual(result, { ok: true, thumbnails: 3, width: w, height: h });
+      assert.deepEqual(result, { ok: true, thumbnails: 3, width: w, height: h, decoder: mode.name === 'sharp only' ? 'sharp' : 'turbojpeg' });
       for (let i = 0; i < BOXES.length; i++) {
         const d = await dims(thumbnailPath(src, 'thumbnails', BOXES[i]));
         assert.deepEqual([d.width, d.height], expected[i], `${BOXES[i].width}x${BOXES[i].height}`);
@@ -344,5 +360,112 @@ suite('engine: render (sharp, main thread)', () => {
       }),
       [false, false, false],
     );
+  });
+});
+
+suite('engine: render, which files the TurboJPEG fast path takes', () => {
+  let base: TurboJpeg;
+  let counts: ReturnType<typeof countingCodec>;
+  let dir: string;
+  let cleanup: () => void;
+  const SIX = [1024, 512, 256, 128, 64, 32].map((s) => ({ width: s, height: s }));
+  suiteSetup(function () {
+    const codec = turboJpegForTests();
+    if (!codec) this.skip(); // not built off Linux/glibc
+    base = codec;
+  });
+  setup(() => {
+    ({ dir, cleanup } = tempFolder());
+    counts = countingCodec(base);
+    setTurboJpeg(counts.codec);
+  });
+  teardown(() => {
+    setTurboJpeg(undefined);
+    assert.deepEqual(tempFiles(dir), [], 'no temp file may be left');
+    cleanup();
+  });
+
+  test('a plain baseline JPEG: one TurboJPEG decode, every size encoded by it', async () => {
+    const src = await jpeg(path.join(dir, 'a.jpg'), 3200, 1900);
+    assert.equal((await renderImage(task(src, SIX))).ok, true);
+    assert.deepEqual([counts.decoded, counts.refused, counts.encoded], [1, 0, 6]);
+  });
+
+  test('the same thumbnails as sharp makes, every size, upright (orientation 6, 1/2 decode)', async () => {
+    // Stored 1900x3200 and turned by EXIF orientation 6: displayed 3200x1900, 3.1 times the
+    // 1024 box, so decoded at 1/2 (sharpJpegShrink).
+    const src = await orientedJpeg(path.join(dir, 'fast', 'o6.jpg'), 3200, 1900, 6);
+    mkdirSync(path.join(dir, 'slow'));
+    const copy = path.join(dir, 'slow', 'o6.jpg');
+    writeFileSync(copy, readFileSync(src));
+    assert.equal((await renderImage(task(src, SIX))).ok, true);
+    assert.deepEqual([counts.decoded, counts.encoded], [1, 6]);
+    setTurboJpeg(undefined);
+    assert.equal((await renderImage(task(copy, SIX))).ok, true);
+    for (const box of SIX) {
+      const fast = await sharp(thumbnailPath(src, 'thumbnails', box)).raw().toBuffer({ resolveWithObject: true });
+      const slow = await sharp(thumbnailPath(copy, 'thumbnails', box)).raw().toBuffer({ resolveWithObject: true });
+      assert.deepEqual([fast.info.width, fast.info.height], [slow.info.width, slow.info.height], `${box.width}`);
+      let sum = 0;
+      for (let i = 0; i < fast.data.length; i++) sum += Math.abs(fast.data[i] - slow.data[i]);
+      const mean = sum / fast.data.length;
+      assert.ok(mean < 1.5, `${box.width}: mean difference ${mean.toFixed(2)}`);
+    }
+  });
+
+  test('progressive, CMYK and profiled (P3) sources are decoded by sharp; TurboJPEG still encodes', async () => {
+    const progressive = await jpeg(path.join(dir, 'p.jpg'), 300, 200, { progressive: true });
+    const cmyk = path.join(dir, 'cmyk.jpg');
+    await sharp({ create: { width: 120, height: 80, channels: 3, background: '#c03030' } }).toColourspace('cmyk').jpeg().toFile(cmyk);
+    const p3 = path.join(dir, 'p3.jpg');
+    await sharp({ create: { width: 80, height: 80, channels: 3, background: '#c03030' } }).withIccProfile('p3').jpeg().toFile(p3);
+    for (const src of [progressive, cmyk, p3]) assert.equal((await renderImage(task(src))).ok, true, src);
+    assert.deepEqual([counts.decoded, counts.refused, counts.encoded], [0, 0, 9]);
+  });
+
+  test('a plain sRGB profile does not stop it; a decode over the kept 5 MB goes to sharp', async () => {
+    const srgb = path.join(dir, 'srgb.jpg');
+    await sharp({ create: { width: 80, height: 80, channels: 3, background: '#c03030' } }).withIccProfile('srgb').jpeg().toFile(srgb);
+    assert.equal((await renderImage(task(srgb))).ok, true);
+    assert.equal(counts.decoded, 1);
+    // 2000x1500 for a 1024 box is decoded whole (shrink 1): 9 MB of pixels.
+    const big = await jpeg(path.join(dir, 'big.jpg'), 2000, 1500);
+    assert.equal((await renderImage(task(big, SIX))).ok, true);
+    assert.deepEqual([counts.decoded, counts.refused], [1, 0]);
+  });
+
+  test('a truncated file: TurboJPEG refuses it, sharp says what is wrong', async () => {
+    const src = await jpeg(path.join(dir, 'a.jpg'), 300, 200);
+    const bytes = readFileSync(src);
+    writeFileSync(src, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+    const f = failure(await renderImage(task(src)));
+    assert.equal(f.code, 'CORRUPT_JPEG');
+    assert.match(f.message, /truncated or corrupt/);
+    assert.deepEqual([counts.decoded, counts.refused, counts.encoded], [0, 1, 0]);
+  });
+
+  test('a harmless decoder warning (extraneous bytes before EOI): TurboJPEG refuses, sharp makes it', async () => {
+    const src = await jpeg(path.join(dir, 'a.jpg'), 300, 200);
+    const bytes = readFileSync(src);
+    assert.deepEqual([...bytes.subarray(-2)], [0xff, 0xd9]);
+    writeFileSync(src, Buffer.concat([bytes.subarray(0, -2), Buffer.from([1, 2, 3, 4]), bytes.subarray(-2)]));
+    assert.equal((await renderImage(task(src))).ok, true);
+    assert.deepEqual([counts.decoded, counts.refused, counts.encoded], [0, 1, 3]);
+  });
+
+  test('two renders at once on one thread never share the kept decode memory', async () => {
+    const red = path.join(dir, 'red.jpg');
+    const blue = path.join(dir, 'blue.jpg');
+    await sharp({ create: { width: 1200, height: 800, channels: 3, background: { r: 220, g: 20, b: 20 } } }).jpeg().toFile(red);
+    await sharp({ create: { width: 1200, height: 800, channels: 3, background: { r: 20, g: 20, b: 220 } } }).jpeg().toFile(blue);
+    for (let round = 0; round < 3; round++) {
+      const results = await Promise.all([renderImage(task(red)), renderImage(task(blue))]);
+      assert.deepEqual(results.map((r) => r.ok), [true, true]);
+      for (const [src, want] of [[red, [220, 20, 20]], [blue, [20, 20, 220]]] as const) {
+        const got = await pixel(thumbnailPath(src, 'thumbnails', BOXES[0]), 100, 60);
+        assert.ok(colourDistance(got, [...want]) < 20, `${path.basename(src)} round ${round}: got ${got}`);
+      }
+    }
+    assert.equal(counts.decoded, 6);
   });
 });

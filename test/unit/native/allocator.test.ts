@@ -15,7 +15,7 @@ suite('native: allocator.node returns freed memory', function () {
     if (!glibc) this.skip(); // built and used on Linux with glibc only (scripts/native.mjs)
     dir = mkdtempSync(path.join(os.tmpdir(), 'ft-allocator-'));
     addon = path.join(dir, 'allocator.node');
-    execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'native.mjs'), addon], { stdio: 'pipe' });
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'native.mjs'), dir], { stdio: 'pipe' });
   });
   suiteTeardown(() => dir && rmSync(dir, { recursive: true, force: true }));
 

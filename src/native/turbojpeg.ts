@@ -1,0 +1,43 @@
+/**
+ * Loads turbojpeg.node (turbojpeg.c, built by scripts/native.mjs on Linux with glibc): JPEG decode
+ * and encode through the system's libjpeg-turbo, the render's fast path for plain JPEGs. Plain
+ * Node, no vscode. Where it is missing or cannot load, the renderer uses sharp for everything.
+ */
+import { existsSync } from 'node:fs';
+
+export interface TurboJpeg {
+  /**
+   * Writes the file's pixels at 1/shrink (DCT scaling, sizes rounded up), RGB or one grey
+   * channel, into `into`, and returns the bytes written. Throws for anything but a clean decode
+   * of a YCbCr/RGB (with `grey`, greyscale) JPEG, and when `into` is too small.
+   */
+  decode(file: string, shrink: 1 | 2 | 4 | 8, grey: boolean, into: Buffer): number;
+  /**
+   * Encodes packed RGB or grey pixels as a baseline JPEG (4:2:0 for RGB) and writes it to the open
+   * file `fd`; returns its size. A failed write throws with the errno's name as `code`.
+   */
+  encodeToFile(fd: number, pixels: Buffer, width: number, height: number, channels: 1 | 3, quality: number): number;
+}
+
+type Exports = Partial<TurboJpeg> & { available?: boolean; reason?: string };
+
+/**
+ * The addon at `file`, or undefined where there is none (not Linux/glibc, not built) or it cannot
+ * work (no libturbojpeg.so.0 on this machine); `onError` hears why in the last two cases.
+ */
+export function loadTurboJpeg(file: string, onError: (error: unknown) => void = () => undefined): TurboJpeg | undefined {
+  if (process.platform !== 'linux' || !existsSync(file)) return undefined;
+  const module = { exports: {} as Exports };
+  try {
+    process.dlopen(module, file);
+  } catch (error) {
+    onError(error);
+    return undefined;
+  }
+  const { available, reason, decode, encodeToFile } = module.exports;
+  if (available !== true || typeof decode !== 'function' || typeof encodeToFile !== 'function') {
+    onError(new Error(`${file}: ${reason ?? 'no decode() or encodeToFile()'}`));
+    return undefined;
+  }
+  return { decode, encodeToFile };
+}
