@@ -15,14 +15,17 @@ import Piscina from 'piscina';
 import { createThumbnailPool, runJob, type RenderRunner } from '../../src/core/engine';
 import type { PoolStats } from '../../src/core/pool';
 import { parseSettings } from '../../src/core/settings';
-import type { RenderResult, RenderTask } from '../../src/core/task';
+import { newBigDecodeGate, type RenderResult, type RenderTask } from '../../src/core/task';
+
+/** All three render with the TurboJPEG fast path, as the bundles do (npm run build makes it). */
+const TURBOJPEG = path.resolve(__dirname, '../../../dist/turbojpeg.node');
 
 /** Renders on this thread, at most `size` at once, in arrival order (as the pool's queue). */
 function mainThreadRunner(size: number): RenderRunner {
   // Loaded here only (sharp with it): the direct mode is the one place outside a pool's worker that renders.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { configureRenderThread, renderImage } = require('../../src/worker/render') as typeof import('../../src/worker/render');
-  configureRenderThread(); // no big-decode budget on one thread, as before
+  configureRenderThread({ turbojpeg: TURBOJPEG }); // no big-decode budget on one thread, as before
   let running = 0;
   const waiting: Array<() => void> = [];
   return {
@@ -55,7 +58,7 @@ function piscinaRunner(size: number): RenderRunner & { close: () => Promise<void
     maxThreads: size,
     concurrentTasksPerWorker: 1,
     idleTimeout: 60_000,
-    workerData: { bigDecodeGate: new SharedArrayBuffer(4) },
+    workerData: { bigDecodeGate: newBigDecodeGate(), turbojpeg: TURBOJPEG },
     resourceLimits: { maxYoungGenerationSizeMb: 4 },
   });
   return {
@@ -75,7 +78,7 @@ async function main(): Promise<void> {
   const settings = parseSettings({});
   const elapsedMs: number[] = [];
   let images = 0;
-  const pool = mode === 'pool' ? createThumbnailPool({ workerFile: path.resolve(__dirname, '../../src/worker/index.js'), size: workers }) : undefined;
+  const pool = mode === 'pool' ? createThumbnailPool({ workerFile: path.resolve(__dirname, '../../src/worker/index.js'), size: workers, turbojpeg: TURBOJPEG }) : undefined;
   let runner: RenderRunner | undefined = pool;
   let piscina: ReturnType<typeof piscinaRunner> | undefined;
   for (let run = 0; run < runs; run++) {
