@@ -15,7 +15,7 @@ import Piscina from 'piscina';
 import { createThumbnailPool, runJob, type RenderRunner } from '../../src/core/engine';
 import type { PoolStats } from '../../src/core/pool';
 import { parseSettings } from '../../src/core/settings';
-import { newBigDecodeGate, type RenderResult, type RenderTask } from '../../src/core/task';
+import type { RenderResult, RenderTask } from '../../src/core/task';
 
 /** All three render with the TurboJPEG fast path, as the bundles do (npm run build makes it). */
 const TURBOJPEG = path.resolve(__dirname, '../../../dist/turbojpeg.node');
@@ -25,6 +25,8 @@ function mainThreadRunner(size: number): RenderRunner {
   // Loaded here only (sharp with it): the direct mode is the one place outside a pool's worker that renders.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { configureRenderThread, renderImage } = require('../../src/worker/render') as typeof import('../../src/worker/render');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { collectYoungGarbage } = require('../../src/worker/gc') as typeof import('../../src/worker/gc');
   configureRenderThread({ turbojpeg: TURBOJPEG }); // no big-decode budget on one thread, as before
   let running = 0;
   const waiting: Array<() => void> = [];
@@ -37,7 +39,7 @@ function mainThreadRunner(size: number): RenderRunner {
       if (running >= size) await new Promise<void>((resolve) => waiting.push(resolve));
       running++;
       try {
-        return await renderImage(task);
+        return await renderImage(task).finally(collectYoungGarbage);
       } finally {
         running--;
         waiting.shift()?.();
@@ -58,7 +60,7 @@ function piscinaRunner(size: number): RenderRunner & { close: () => Promise<void
     maxThreads: size,
     concurrentTasksPerWorker: 1,
     idleTimeout: 60_000,
-    workerData: { bigDecodeGate: newBigDecodeGate(), turbojpeg: TURBOJPEG },
+    workerData: { bigDecodeGate: new SharedArrayBuffer(4), turbojpeg: TURBOJPEG },
     resourceLimits: { maxYoungGenerationSizeMb: 4 },
   });
   return {

@@ -4,10 +4,11 @@
  */
 import { workerData } from 'node:worker_threads';
 import type { RenderResult, RenderTask } from '../../src/core/task';
+import { collectYoungGarbage } from '../../src/worker/gc';
 import { configureRenderThread, renderImage } from '../../src/worker/render';
 
 configureRenderThread(workerData);
 
 export default function render(task: RenderTask): Promise<RenderResult> {
-  return renderImage(task);
+  return renderImage(task).finally(collectYoungGarbage);
 }

@@ -16,7 +16,7 @@ import { parseJpegHeader, readHead } from './jpegHeader';
 import { Scheduler } from './schedule';
 import { countImages, scanImages, type ScanOptions } from './scan';
 import type { ThumbnailSettings } from './settings';
-import { BIG_DECODE_BUDGET_MB, DEFAULT_MAX_PIXELS, bigDecodeMB, newBigDecodeGate, type RenderResult, type RenderTask } from './task';
+import { BIG_DECODE_BUDGET_MB, DEFAULT_MAX_PIXELS, bigDecodeMB, type RenderResult, type RenderTask } from './task';
 
 export type { RenderResult, RenderTask } from './task';
 
@@ -101,7 +101,7 @@ export function createThumbnailPool(options: {
     logger: options.logger,
     // One pool-wide slot for decoding big progressive JPEGs (see render.ts): memory, not speed.
     workerData: {
-      bigDecodeGate: newBigDecodeGate(),
+      bigDecodeGate: new SharedArrayBuffer(4),
       turbojpeg: options.turbojpeg ?? path.join(path.dirname(options.workerFile), 'turbojpeg.node'),
     },
     // Workers allocate little on the JS heap (pixels live in external buffers); a small young

@@ -53,14 +53,6 @@ export const DEFAULT_MAX_PIXELS = 0x3fff * 0x3fff;
 export const BIG_DECODE_MIN_MB = 16;
 export const BIG_DECODE_BUDGET_MB = 112;
 
-/**
- * The budget's shared state, one per pool, for its workers (render.ts): Int32 [0] the MB in use,
- * [1] how many big decodes have started (each worker collects its garbage once per big decode).
- */
-export function newBigDecodeGate(): SharedArrayBuffer {
-  return new SharedArrayBuffer(8);
-}
-
 /** MB of the budget a source's decode takes: its coefficient buffer if big and progressive, else 0. */
 export function bigDecodeMB(header: { progressive: boolean; coefficientBytes: number }): number {
   const mb = header.progressive ? Math.ceil(header.coefficientBytes / 2 ** 20) : 0;

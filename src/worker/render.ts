@@ -7,8 +7,6 @@ import { constants as fsConstants } from 'node:fs';
 import { closeSync, futimesSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import sharp, { type Metadata, type OutputInfo, type SharpOptions } from 'sharp';
 import { FailureCode, FileError, describeError } from '../core/errors';
 import { thumbnailStampMs } from '../core/stamp';
@@ -41,14 +39,6 @@ export const defaultTuning: RenderTuning = { derivedKernel: 'lanczos3', optimise
 
 /** Makes every thumbnail of one source. Never throws for a problem with the file itself. */
 export async function renderImage(task: RenderTask, tuning: RenderTuning = defaultTuning): Promise<RenderResult> {
-  try {
-    return await renderOrFailure(task, tuning);
-  } finally {
-    collectOncePerBigDecode();
-  }
-}
-
-async function renderOrFailure(task: RenderTask, tuning: RenderTuning): Promise<RenderResult> {
   try {
     return await render(task, tuning);
   } catch (error) {
@@ -86,7 +76,6 @@ export function setTurboJpeg(codec: TurboJpeg | undefined): void {
  */
 export function setBigDecodeGate(gate: Int32Array | undefined): void {
   bigDecodeGate = gate;
-  collectedFor = 0;
 }
 
 /**
@@ -116,55 +105,13 @@ function enterBigDecode(task: RenderTask, mb: number): void {
   for (let waited = 0; waited < 20; waited++) {
     const inUse = Atomics.load(gate, 0);
     if (inUse === 0 || inUse + mb <= BIG_DECODE_BUDGET_MB) {
-      if (Atomics.compareExchange(gate, 0, inUse, inUse + mb) !== inUse) continue;
-      Atomics.add(gate, 1, 1);
-      collectOncePerBigDecode();
-      return;
+      if (Atomics.compareExchange(gate, 0, inUse, inUse + mb) === inUse) return;
+      continue;
     }
     Atomics.wait(gate, 0, inUse, 250);
     checkCancelled(task);
   }
   Atomics.add(gate, 0, mb);
-  Atomics.add(gate, 1, 1);
-  collectOncePerBigDecode();
-}
-
-/**
- * V8 frees the memory of a dropped Buffer (pixels, a file read for its scans to be trimmed) only
- * at its next full collection, which it starts after tens of MB of such memory: a worker carried
- * 20-40 MB of it. That is harmless except next to a big decode, where it adds to the job's peak.
- * So each pool worker collects once per big decode: the one about to allocate it, before it does,
- * and every other after its image in progress. Wallpaper set peak: 280-310 -> 221-240 MB, about
- * 12 collections of ~5 ms in a 2 s job (bench/engine/README.md). V8 exposes its collector only
- * behind a flag; Jest's leak detector sets it the same way. Without it, nothing is collected.
- */
-let collectedFor = 0;
-let collections = 0;
-let gc: (() => void) | undefined | null = null;
-
-/** How many collections this thread has run next to big decodes (for the tests). */
-export function garbageCollections(): number {
-  return collections;
-}
-
-function collectOncePerBigDecode(): void {
-  const gate = bigDecodeGate;
-  if (!gate || Atomics.load(gate, 0) === 0) return;
-  const started = Atomics.load(gate, 1);
-  if (started === collectedFor) return;
-  collectedFor = started;
-  if (gc === null) {
-    try {
-      v8.setFlagsFromString('--expose-gc');
-      gc = vm.runInNewContext('gc') as () => void;
-    } catch {
-      gc = undefined;
-    }
-  }
-  if (gc) {
-    gc();
-    collections++;
-  }
 }
 
 function leaveBigDecode(mb: number): void {
