@@ -143,11 +143,7 @@ async function render(task: RenderTask, tuning: RenderTuning): Promise<RenderRes
   const fast = turbo && fastDecodable(header) ? turboDecode(turbo, source, header, shrink) : undefined;
   try {
     if (fast) {
-      try {
-        decoded = await resizeLargest(fast, header, largest);
-      } finally {
-        recycle(fast.data);
-      }
+      decoded = await resizeLargest(fast, header, largest);
     } else {
       const input = header.progressive && tuning.trimScans ? trimmedInput(source, shrink) : source;
       decoded = await decodeLargest(source, input, task, header, largest);
@@ -386,42 +382,31 @@ function fastDecodable(header: Header): boolean {
 
 type Decoded = { data: Buffer; info: { width: number; height: number; channels: 1 | 3 } };
 
-// The decode's pixel memory, kept for the next image (the pool runs one image per thread at a
-// time; a concurrent call on the same thread gets its own). Memory made per image lives until
-// V8's next garbage collection, which counts it late. Decodes bigger than this go to sharp, so
-// a thread keeps at most this much. 5 MB holds a 24 MP camera image decoded for a 1024 px
-// largest size (1500x1000); a 12 MB limit, which also let 1920x1200 wallpapers through, raised
-// the wallpaper set's peak memory from 251-282 to 296-317 MB (bench/engine/README.md).
-const SPARE_MAX_BYTES = 5 * 2 ** 20;
-let spare: Buffer | undefined;
+// Decodes bigger than this go to sharp, which streams them; this path holds the whole decode.
+// 12 MB takes a 12 MP phone photo decoded for a 1024 px largest size (2016x1512 at 1/2) and a
+// 24 MP camera image (1500x1000 at 1/4). The pixels are dropped after each image and collected
+// at once (gc.ts); keeping them for the next image instead cost 10-20 MB more peak memory.
+const FAST_DECODE_MAX_BYTES = 12 * 2 ** 20;
 
 /**
  * The source's stored pixels at 1/shrink through TurboJPEG, the same DCT-scaled decode sharp's
  * shrink-on-load asks libjpeg for; undefined when TurboJPEG refuses the file (any decoder
  * warning included), so that sharp decodes it, or says why it cannot, as for any file, and when
- * the pixels would take more than SPARE_MAX_BYTES. Hand them back with `recycle` once used.
+ * the pixels would take more than FAST_DECODE_MAX_BYTES.
  */
 function turboDecode(codec: TurboJpeg, source: string, header: Header, shrink: 1 | 2 | 4 | 8): Decoded | undefined {
   const channels = header.grey ? 1 : 3;
   const width = Math.ceil(header.width / shrink);
   const height = Math.ceil(header.height / shrink);
   const bytes = width * height * channels;
-  if (bytes > SPARE_MAX_BYTES) return undefined;
-  let memory = spare;
-  spare = undefined;
-  if (!memory || memory.length < bytes) memory = Buffer.allocUnsafeSlow(bytes);
+  if (bytes > FAST_DECODE_MAX_BYTES) return undefined;
+  const data = Buffer.allocUnsafeSlow(bytes);
   try {
-    if (codec.decode(source, shrink, header.grey, memory) !== bytes) throw new Error('unexpected size');
+    if (codec.decode(source, shrink, header.grey, data) !== bytes) return undefined;
   } catch {
-    recycle(memory);
     return undefined;
   }
-  return { data: memory.subarray(0, bytes), info: { width, height, channels } };
-}
-
-function recycle(pixels: Buffer): void {
-  const whole = Buffer.from(pixels.buffer); // a view of all of its memory, not a copy
-  if (!spare || spare.length < whole.length) spare = whole;
+  return { data, info: { width, height, channels } };
 }
 
 // What makes each EXIF orientation upright, as sharp applies it: it mirrors first and then

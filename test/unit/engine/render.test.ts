@@ -386,7 +386,8 @@ suite('engine: render, which files the TurboJPEG fast path takes', () => {
   });
 
   test('a plain baseline JPEG: one TurboJPEG decode, every size encoded by it', async () => {
-    const src = await jpeg(path.join(dir, 'a.jpg'), 3200, 1900);
+    // A 12 MP phone photo's size: decoded at 1/2, 2016x1512 (9.1 MB).
+    const src = await jpeg(path.join(dir, 'a.jpg'), 4032, 3024);
     assert.equal((await renderImage(task(src, SIX))).ok, true);
     assert.deepEqual([counts.decoded, counts.refused, counts.encoded], [1, 0, 6]);
   });
@@ -423,13 +424,13 @@ suite('engine: render, which files the TurboJPEG fast path takes', () => {
     assert.deepEqual([counts.decoded, counts.refused, counts.encoded], [0, 0, 9]);
   });
 
-  test('a plain sRGB profile does not stop it; a decode over the kept 5 MB goes to sharp', async () => {
+  test('a plain sRGB profile does not stop it; a decode over 12 MB goes to sharp', async () => {
     const srgb = path.join(dir, 'srgb.jpg');
     await sharp({ create: { width: 80, height: 80, channels: 3, background: '#c03030' } }).withIccProfile('srgb').jpeg().toFile(srgb);
     assert.equal((await renderImage(task(srgb))).ok, true);
     assert.equal(counts.decoded, 1);
-    // 2000x1500 for a 1024 box is decoded whole (shrink 1): 9 MB of pixels.
-    const big = await jpeg(path.join(dir, 'big.jpg'), 2000, 1500);
+    // 2400x1800 for a 1024 box is decoded whole (shrink 1): 13 MB of pixels.
+    const big = await jpeg(path.join(dir, 'big.jpg'), 2400, 1800);
     assert.equal((await renderImage(task(big, SIX))).ok, true);
     assert.deepEqual([counts.decoded, counts.refused], [1, 0]);
   });
@@ -453,7 +454,7 @@ suite('engine: render, which files the TurboJPEG fast path takes', () => {
     assert.deepEqual([counts.decoded, counts.refused, counts.encoded], [0, 1, 3]);
   });
 
-  test('two renders at once on one thread never share the kept decode memory', async () => {
+  test('two renders at once on one thread each keep their own pixels', async () => {
     const red = path.join(dir, 'red.jpg');
     const blue = path.join(dir, 'blue.jpg');
     await sharp({ create: { width: 1200, height: 800, channels: 3, background: { r: 220, g: 20, b: 20 } } }).jpeg().toFile(red);
