@@ -143,7 +143,7 @@ async function render(task: RenderTask, tuning: RenderTuning): Promise<RenderRes
   const fast = turbo && fastDecodable(header) ? turboDecode(turbo, source, header, shrink) : undefined;
   try {
     if (fast) {
-      decoded = await resizeLargest(fast, header, largest);
+      decoded = await resizeLargest(source, fast, header, largest);
     } else {
       const input = header.progressive && tuning.trimScans ? trimmedInput(source, shrink) : source;
       decoded = await decodeLargest(source, input, task, header, largest);
@@ -251,7 +251,7 @@ interface Header {
   grey: boolean;
   progressive: boolean;
   coefficientBytes: number;
-  /** 3 YCbCr/RGB, 4 CMYK/YCCK; undefined when sharp read the header. */
+  /** 1 grey, 3 YCbCr/RGB, 4 CMYK/YCCK; undefined when sharp read the header. */
   components?: number;
   /** The embedded profile ('srgb': converting through it would change nothing); undefined when sharp read the header. */
   icc?: 'none' | 'srgb' | 'other';
@@ -423,14 +423,18 @@ const ORIENT: Record<number, { angle: number; flip?: boolean; flop?: boolean }> 
 };
 
 /** The decoded pixels upright and resized to the largest thumbnail, as decodeLargest makes them. */
-async function resizeLargest(decoded: Decoded, header: Header, largest: Target): Promise<{ data: Buffer; info: OutputInfo }> {
+async function resizeLargest(source: string, decoded: Decoded, header: Header, largest: Target): Promise<{ data: Buffer; info: OutputInfo }> {
   const { angle, flip, flop } = ORIENT[header.orientation] ?? ORIENT[1];
   let pipeline = sharp(decoded.data, { raw: decoded.info });
   if (flip) pipeline = pipeline.flip();
   if (flop) pipeline = pipeline.flop();
   if (angle !== 0) pipeline = pipeline.rotate(angle);
   pipeline = pipeline.resize(largest.width, largest.height, { fit: 'fill' });
-  return (header.grey ? pipeline.toColourspace('b-w') : pipeline).raw().toBuffer({ resolveWithObject: true });
+  try {
+    return await (header.grey ? pipeline.toColourspace('b-w') : pipeline).raw().toBuffer({ resolveWithObject: true });
+  } catch (error) {
+    throw new FileError(FailureCode.CORRUPT_JPEG, source, `could not be resized: ${describeError(error)}`, { cause: error });
+  }
 }
 
 // "At most half of", with a pixel of slack for odd sizes (341 is half of 683 here).

@@ -70,6 +70,10 @@ suite('native: turbojpeg.node decodes and encodes plain JPEGs', function () {
     assert.throws(() => codec.decode(path.join(dir, 'gone.jpg'), 1, false, into), /No such file/);
     assert.throws(() => codec.decode(src, 1, false, Buffer.alloc(100)), /100 bytes given for 300x200 pixels, 180000 needed/);
     assert.throws(() => codec.decode(src, 3 as 2, false, into), /shrink 1\|2\|4\|8/);
+    // A file over 64 MB (here a JPEG with a long tail) is not read into memory at all.
+    const tail = path.join(dir, 'tail.jpg');
+    writeFileSync(tail, Buffer.concat([bytes, Buffer.alloc(64 * 2 ** 20)]));
+    assert.throws(() => codec.decode(tail, 1, false, into), /File too large/);
   });
 
   test('encodes RGB and grey pixels into an open file: a JPEG sharp reads back, its size returned', async () => {
