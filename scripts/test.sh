@@ -14,6 +14,17 @@ run_tier() { # name, command...
   if "$@" 2>&1 | tee "$logs/$name.log"; then :; else status=1; echo "=== $name tests FAILED ==="; fi
 }
 
+# The fast path's library (src/native/turbojpeg.c opens it): every tier tests that path on Linux.
+if [ "$(uname -s)" = Linux ] && ! ldconfig -p 2>/dev/null | grep -q 'libturbojpeg\.so\.0 '; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
+    echo "=== libturbojpeg0: apt-get install (Debian) ==="
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libturbojpeg0 >&2
+  else
+    echo "libturbojpeg.so.0 is missing: the fast path's tests will fail. Install it: sudo apt-get install libturbojpeg0" >&2
+  fi
+fi
+
 if [ "$tier" = all ] || [ "$tier" = unit ]; then
   run_tier unit npm run --silent test:unit
 fi

@@ -109,7 +109,7 @@ export class GenerateCommand {
   private _finished(folder: vscode.Uri, name: string, s: JobSummary, outputFolderName: string): FolderOutcome {
     const secs = (s.elapsedMs / 1000).toFixed(1);
     for (const f of s.failed) this._log.error(`${f.message} [${f.code}]`); // the core's message starts with the file
-    this._log.info(`${folder.fsPath}: ${s.images} images rendered, ${s.thumbnails} thumbnails written, ${s.skipped} up to date, ${s.failed.length} failed, ${secs} s${s.cancelled ? ', cancelled' : ''}`);
+    this._log.info(`${folder.fsPath}: ${s.images} images rendered (${s.fastDecodes} decoded with libjpeg-turbo), ${s.thumbnails} thumbnails written, ${s.skipped} up to date, ${s.failed.length} failed, ${secs} s${s.cancelled ? ', cancelled' : ''}`);
     this._statusBar.recordOutcome(s.images + s.skipped, s.failed.length, s.cancelled);
     if (s.cancelled) {
       const message = vscode.l10n.t('Cancelled thumbnails for {0} after {1} images ({2} thumbnails written); finished files are kept.', name, s.images + s.skipped + s.failed.length, s.thumbnails);

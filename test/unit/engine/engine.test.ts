@@ -297,13 +297,13 @@ suite('engine: runJob through the pool', function () {
         seen.push(`${path.basename(t.source)} ${r.ok ? r.decoder : r.code}`);
         return r;
       };
-      await runJob({ waitForRoom: p.waitForRoom.bind(p), run, get stats() { return p.stats; } }, { folder: dir, settings: parseSettings(SMALL), force: true });
-      return seen.sort();
+      const summary = await runJob({ waitForRoom: p.waitForRoom.bind(p), run, get stats() { return p.stats; } }, { folder: dir, settings: parseSettings(SMALL), force: true });
+      return [...seen.sort(), `summary: ${summary.fastDecodes} of ${summary.images} through libjpeg-turbo`];
     };
-    assert.deepEqual(await decoders(pool), ['a.jpg turbojpeg', 'p.jpg sharp']);
+    assert.deepEqual(await decoders(pool), ['a.jpg turbojpeg', 'p.jpg sharp', 'summary: 1 of 2 through libjpeg-turbo']);
     const without = createThumbnailPool({ workerFile: WORKER_FILE, size: 1, turbojpeg: path.join(dir, 'none.node') });
     try {
-      assert.deepEqual(await decoders(without), ['a.jpg sharp', 'p.jpg sharp']);
+      assert.deepEqual(await decoders(without), ['a.jpg sharp', 'p.jpg sharp', 'summary: 0 of 2 through libjpeg-turbo']);
     } finally {
       await without.destroy();
     }
