@@ -11,7 +11,7 @@ import sharp, { type Metadata, type OutputInfo, type SharpOptions } from 'sharp'
 import { FailureCode, FileError, describeError } from '../core/errors';
 import { thumbnailStampMs } from '../core/stamp';
 import { areaDownscale } from './downscale';
-import { iccProfile, parseJpegHeader, readHead, type JpegHeader } from '../core/jpegHeader';
+import { iccProfile, parseJpegHeader, readHead } from '../core/jpegHeader';
 import { loadTurboJpeg, type TurboJpeg } from '../native/turbojpeg';
 import { trimProgressiveScans } from './progressive';
 import { BIG_DECODE_BUDGET_MB, bigDecodeMB, type RenderOutput, type RenderResult, type RenderTask } from '../core/task';
@@ -132,7 +132,7 @@ async function render(task: RenderTask, tuning: RenderTuning): Promise<RenderRes
   sniffJpeg(source, head);
 
   // Our own header read first (~3 ms cheaper); sharp's metadata() when ours cannot be sure.
-  const header: Header = fromJpegHeader(parseJpegHeader(head), iccProfile(head)) ?? (await sharpHeader(source, task.maxPixels));
+  const header: Header = fromJpegHeader(head) ?? (await sharpHeader(source, task.maxPixels));
   const { targets, largest, width: w, height: h } = planSizes(source, header, task);
   // Big progressive decodes are admitted against the pool-wide budget (task.ts).
   const reserveMB = bigDecodeMB(header);
@@ -259,7 +259,9 @@ interface Header {
 
 type Target = { out: RenderOutput; width: number; height: number };
 
-function fromJpegHeader(h: JpegHeader | null, icc: Header['icc']): Header | null {
+/** The header from our own reader of the file's first bytes; null when it cannot be sure. */
+function fromJpegHeader(head: Buffer): Header | null {
+  const h = parseJpegHeader(head);
   if (!h) return null;
   return {
     width: h.width,
@@ -269,7 +271,7 @@ function fromJpegHeader(h: JpegHeader | null, icc: Header['icc']): Header | null
     progressive: h.progressive,
     coefficientBytes: h.coefficientBytes,
     components: h.components,
-    icc,
+    icc: iccProfile(head),
   };
 }
 

@@ -4,18 +4,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadAllocator } from '../../../src/native/allocator';
+import { nativeHelpersFolder } from '../engine/fixtures';
 
 const ROOT = path.resolve(__dirname, '../../../..');
-const glibc = process.platform === 'linux' && Boolean((process.report?.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime);
 
 suite('native: allocator.node returns freed memory', function () {
   let dir: string;
   let addon: string;
   suiteSetup(function () {
-    if (!glibc) this.skip(); // built and used on Linux with glibc only (scripts/native.mjs)
+    const native = nativeHelpersFolder();
+    if (!native) this.skip(); // built and used on Linux with glibc only (scripts/native.mjs)
+    addon = path.join(native, 'allocator.node');
     dir = mkdtempSync(path.join(os.tmpdir(), 'ft-allocator-'));
-    addon = path.join(dir, 'allocator.node');
-    execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'native.mjs'), dir], { stdio: 'pipe' });
   });
   suiteTeardown(() => dir && rmSync(dir, { recursive: true, force: true }));
 
