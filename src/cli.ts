@@ -1,7 +1,8 @@
 #!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=8388608 GLIBC_TUNABLES=glibc.malloc.hugetlb=1 node
 /**
  * Command-line front end: `folder-thumbnails <folder> [options]`. Drives the same engine as the
- * extension. Exit codes: 0 every image succeeded, 1 some failed, 2 bad arguments, 130 interrupted.
+ * extension. Exit codes: 0 every image succeeded, 1 some failed, 2 bad arguments, 128 + the signal's number
+ * when interrupted (130 SIGINT, 143 SIGTERM, 129 SIGHUP).
  *
  * The shebang tunes glibc malloc for the bin, measured in bench/engine:
  * - MALLOC_ARENA_MAX=1: otherwise every thread that mallocs gets an arena, and libvips' threads
@@ -21,6 +22,7 @@
  * coreutils 8.30+ (Debian 10+) or BSD env; `node dist/cli.js` works anywhere, without them.
  */
 import { existsSync, statSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import * as path from 'node:path';
 import { createThumbnailPool, runJob, type JobProgress, type JobSummary } from './core/engine';
 import { nullLogger, type Logger } from './core/log';
@@ -34,6 +36,8 @@ Options:
   --sizes 1024x1024,512x512   boxes to fit thumbnails in (default: 1024,512,256,128,64,32 squares)
   --quality 65                JPEG quality 1-100
   --workers N                 worker threads (0 = one per core, the default)
+  --max-decode-mb N           memory one image's decode may use (default 192); bigger progressive
+                              JPEGs are refused as TOO_BIG_TO_DECODE
   --no-subfolders             only the folder itself
   --exclude GLOB              skip matching files/folders (repeatable)
   --output-folder NAME        name of the thumbnail folder (default: thumbnails)
@@ -42,9 +46,12 @@ Options:
   --verbose                   log warnings to stderr
   -h, --help                  show this help
 
-Exit code: 0 all images succeeded, 1 some failed, 2 bad arguments.`;
+Exit code: 0 all images succeeded, 1 some failed, 2 bad arguments, 130/143/129 interrupted
+(SIGINT/SIGTERM/SIGHUP: finished thumbnails stay, no partial file is left).`;
 
 class UsageError extends Error {}
+
+const STOP_SIGNALS: NodeJS.Signals[] = process.platform === 'win32' ? ['SIGINT', 'SIGHUP'] : ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 interface CliArgs {
   folder: string;
@@ -100,6 +107,9 @@ export function parseArgs(argv: string[]): CliArgs | 'help' {
         break;
       case '--workers':
         raw.maxWorkers = integer(take(), '--workers');
+        break;
+      case '--max-decode-mb':
+        raw.maxDecodeMB = integer(take(), '--max-decode-mb');
         break;
       case '--no-subfolders':
         raw.includeSubfolders = false;
@@ -209,9 +219,17 @@ async function main(argv: string[]): Promise<number> {
 
   const logger = args.verbose ? stderrLogger : nullLogger;
   const pool = createThumbnailPool({ workerFile: workerFile(), size: settings.maxWorkers, logger });
+  // SIGINT (Ctrl+C), SIGTERM (kill, a service manager) and SIGHUP (the terminal closed) all
+  // cancel the job the same way: finished thumbnails stay, no temp file is left. A second one
+  // of any kind ends the process at once (the next run removes what it leaves).
   const controller = new AbortController();
-  const onSigint = (): void => controller.abort(new Error('interrupted'));
-  process.once('SIGINT', onSigint);
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signalled = signal;
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
+    controller.abort(new Error(`interrupted by ${signal}`));
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   const bar = !args.json && process.stderr.isTTY ? progressBar(process.stderr) : undefined;
   try {
     const summary = await runJob(pool, {
@@ -229,10 +247,10 @@ async function main(argv: string[]): Promise<number> {
     } else {
       printSummary(summary);
     }
-    if (summary.cancelled) return 130;
+    if (summary.cancelled) return 128 + (osConstants.signals[signalled ?? 'SIGINT'] ?? 2);
     return summary.failed.length === 0 ? 0 : 1;
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     await pool.close();
   }
 }

@@ -19,6 +19,7 @@ export function readSettings(folder: vscode.Uri): ThumbnailSettings {
     exclude: c.get('exclude'),
     skipUpToDate: c.get('skipUpToDate'),
     maxWorkers: c.get('maxWorkers'),
+    maxDecodeMB: c.get('maxDecodeMB'),
   });
 }
 

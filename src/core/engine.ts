@@ -3,9 +3,8 @@
  * the worker pool (one task per image), report progress, and summarise. Plain Node; both the
  * extension and the CLI drive it.
  */
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, stat, unlink } from 'node:fs/promises';
+import { open, realpath, stat, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { FailureCode, describeError, type FailureCodeName } from './errors';
@@ -16,7 +15,8 @@ import { parseJpegHeader, readHead } from './jpegHeader';
 import { Scheduler } from './schedule';
 import { countImages, scanImages, type ScanOptions } from './scan';
 import type { ThumbnailSettings } from './settings';
-import { BIG_DECODE_BUDGET_MB, DEFAULT_MAX_PIXELS, bigDecodeMB, type RenderResult, type RenderTask } from './task';
+import { BIG_DECODE_BUDGET_MB, DEFAULT_MAX_PIXELS, bigDecodeMB, decodeBytes, type OutputRoot, type RenderResult, type RenderTask } from './task';
+import { removeStaleTemps, tempName, tempOwner } from './tempFiles';
 
 export type { RenderResult, RenderTask } from './task';
 
@@ -124,8 +124,6 @@ const EXTRA_LANES = 1;
 const LOOKAHEAD = 32;
 const PLAN_PARALLEL = 8;
 
-let jobCounter = 0;
-
 /**
  * Runs one thumbnail job to completion or cancellation. Never rejects for a bad image (those are
  * in `failed`); rejects only when the folder itself cannot be read or the pool is unusable.
@@ -142,6 +140,9 @@ export async function runJob(pool: RenderRunner, options: JobOptions): Promise<J
 
   const st = await stat(folder);
   if (!st.isDirectory()) throw new Error(`${folder}: is not a folder`);
+  // Thumbnails are written only where the chosen folder's real path says (worker/output.ts).
+  const root: OutputRoot = { folder, real: await realpath(folder) };
+  const maxDecodeBytes = settings.maxDecodeMB * 2 ** 20;
   // The main thread never loads sharp. sharp's docs (lovell/sharp#2263) once asked for that so
   // the last exiting worker would not unload libvips under its own feet; today's prebuilt
   // binaries are linked with -z nodelete (sharp-*.node and libvips-cpp carry FLAGS_1 NODELETE),
@@ -205,11 +206,17 @@ export async function runJob(pool: RenderRunner, options: JobOptions): Promise<J
     (error: unknown) => log.warn(`thumbnails: counting ${folder} failed: ${describeError(error)}`),
   );
 
+  // Temp files a killed run left in the output folders the scan passes, one folder at a time.
+  let staleTemps = 0;
+  let cleaning: Promise<void> = Promise.resolve();
   const files = scanImages(folder, {
     ...scanOptions,
     onFolderError: (dir, error) => log.warn(`thumbnails: cannot list ${dir}: ${describeError(error)}; skipped`),
+    onOutputFolder: (dir) => {
+      cleaning = cleaning.then(async () => void (staleTemps += await removeStaleTemps(dir)));
+    },
   });
-  const token = `${process.pid.toString(36)}${(++jobCounter).toString(36)}${randomBytes(3).toString('hex')}`;
+  const owner = tempOwner();
   let taskSeq = 0;
   let poolGone: Error | undefined;
 
@@ -240,25 +247,22 @@ export async function runJob(pool: RenderRunner, options: JobOptions): Promise<J
       fail(source, planned.code, planned.message);
       return null;
     }
-    return { source, outputs: planned.outputs, bytes: planned.bytes, bigMB: await bigDecodeOf(source) };
+    return { source, outputs: planned.outputs, bytes: planned.bytes, bigMB: await bigDecodeOf(source, maxDecodeBytes) };
   };
 
   const handle = async ({ source, outputs }: Planned): Promise<void> => {
     if (local.signal.aborted) return;
 
-    const seq = (++taskSeq).toString(36);
+    const temp = tempName(owner, ++taskSeq);
     const task: RenderTask = {
       source,
+      root,
       quality: settings.quality,
       maxPixels,
+      maxDecodeBytes,
       cancel,
-      outputs: outputs.map((o) => ({
-        width: o.width,
-        height: o.height,
-        dest: o.dest,
-        // Hidden, unique per job and task, beside the final file so rename() is atomic.
-        temp: path.join(path.dirname(o.dest), `.${path.basename(o.dest)}.${token}-${seq}.tmp`),
-      })),
+      // The temp is unique per job and task, beside the final file so that rename() is atomic.
+      outputs: outputs.map((o) => ({ width: o.width, height: o.height, dest: o.dest, temp: path.join(path.dirname(o.dest), temp) })),
     };
     let result: RenderResult;
     try {
@@ -328,7 +332,9 @@ export async function runJob(pool: RenderRunner, options: JobOptions): Promise<J
     local.abort(); // stops the counting walk if it is still going
     await files.return(undefined);
     await counting;
+    await cleaning;
   }
+  if (staleTemps > 0) log.info(`thumbnails: removed ${staleTemps} temp file(s) an interrupted run left in ${folder}`);
   if (poolGone && !signal?.aborted) throw poolGone;
   emit();
 
@@ -345,16 +351,18 @@ export async function runJob(pool: RenderRunner, options: JobOptions): Promise<J
 }
 
 /**
- * MB of the big-decode budget a source will take (task.ts), from its head: 0 when it is
- * not a big progressive JPEG or cannot be read here (the render reports why).
+ * MB of the big-decode budget a source will take (task.ts), from its head: 0 when it is not a
+ * big progressive JPEG, cannot be read here, or will be refused as too big to decode (the render
+ * reports why).
  */
-async function bigDecodeOf(source: string): Promise<number> {
+async function bigDecodeOf(source: string, maxDecodeBytes: number): Promise<number> {
   try {
     // Non-blocking: a FIFO put in place since the stat must not hang a libuv thread.
     const handle = await open(source, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
       const header = parseJpegHeader(await readHead(handle));
-      return header ? bigDecodeMB(header) : 0;
+      if (!header || decodeBytes(header, (await handle.stat()).size) > maxDecodeBytes) return 0;
+      return bigDecodeMB(header);
     } finally {
       await handle.close();
     }

@@ -11,10 +11,22 @@ export const FailureCode = {
   CORRUPT_JPEG: 'CORRUPT_JPEG',
   /** Width x height over the pixel limit (decompression bomb guard); refused from the header. */
   TOO_MANY_PIXELS: 'TOO_MANY_PIXELS',
-  /** The file cannot be opened or read, or is not a regular file (FIFO, device, ...). */
+  /**
+   * A progressive JPEG whose decode would hold more memory than the limit (it keeps every
+   * coefficient of the whole image); refused from the header, with the megabytes in the message.
+   */
+  TOO_BIG_TO_DECODE: 'TOO_BIG_TO_DECODE',
+  /** The file cannot be opened or read, or is not a regular file (FIFO, device, ...), or its name is not valid UTF-8. */
   UNREADABLE: 'UNREADABLE',
   /** The thumbnail folder or file cannot be created or replaced. */
   OUTPUT_NOT_WRITABLE: 'OUTPUT_NOT_WRITABLE',
+  /**
+   * A folder on the way to the thumbnail (the output folder, a size folder, a subfolder) is a
+   * symbolic link: nothing is ever written through one. The message names the link.
+   */
+  OUTPUT_IS_LINK: 'OUTPUT_IS_LINK',
+  /** The disk (or the user's quota) is full: the thumbnail was not written, nothing partial is left. */
+  NO_SPACE: 'NO_SPACE',
   /** The file was found by the scan but was gone when its turn came. */
   VANISHED: 'VANISHED',
   /** The worker thread died or failed outside the render function. */

@@ -45,6 +45,15 @@ export async function planSource(
     bytes = st.size;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && source.includes('\uFFFD')) {
+      // Node reads names as UTF-8 and replaces bytes that are not with U+FFFD; the name it gives
+      // then names no file.
+      return {
+        kind: 'fail',
+        code: FailureCode.UNREADABLE,
+        message: `${source}: its name is not valid UTF-8 (\uFFFD stands for the bytes that are not); rename the file to make its thumbnails`,
+      };
+    }
     if (code === 'ENOENT') {
       return { kind: 'fail', code: FailureCode.VANISHED, message: `${source}: was deleted or moved before it could be read` };
     }

@@ -14,6 +14,8 @@ export interface ScanOptions {
   exclude: readonly string[];
   /** Called for a folder that cannot be listed (the walk goes on without it). */
   onFolderError?: (folder: string, error: unknown) => void;
+  /** Called for each output folder met on the way (a real folder, never a link); not entered. */
+  onOutputFolder?: (folder: string) => void;
   signal?: AbortSignal;
 }
 
@@ -54,7 +56,8 @@ export async function* scanImages(root: string, options: ScanOptions): AsyncGene
         if (options.exclude.length > 0 && excluded(toRel(root, full))) continue;
         const kind = await entryKind(entry, full);
         if (kind === 'folder') {
-          if (options.includeSubfolders && entry.name !== options.outputFolderName) subfolders.push(full);
+          if (entry.name === options.outputFolderName) options.onOutputFolder?.(full);
+          else if (options.includeSubfolders) subfolders.push(full);
         } else if (kind === 'candidate' && JPEG_NAME.test(entry.name)) {
           yield full;
         }
@@ -70,7 +73,7 @@ export async function* scanImages(root: string, options: ScanOptions): AsyncGene
 /** Counts what {@link scanImages} would yield, without keeping any names. */
 export async function countImages(root: string, options: ScanOptions, onCount?: (n: number) => void): Promise<number> {
   let n = 0;
-  for await (const _ of scanImages(root, { ...options, onFolderError: undefined })) {
+  for await (const _ of scanImages(root, { ...options, onFolderError: undefined, onOutputFolder: undefined })) {
     n++;
     if (onCount && (n & 63) === 0) onCount(n);
   }

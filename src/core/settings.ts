@@ -1,3 +1,5 @@
+import { DEFAULT_MAX_DECODE_MB } from './task';
+
 /** A box a thumbnail must fit inside, in pixels. */
 export interface Box {
   width: number;
@@ -18,6 +20,8 @@ export interface ThumbnailSettings {
   skipUpToDate: boolean;
   /** Worker threads; 0 picks one per core. */
   maxWorkers: number;
+  /** Memory one image's decode may hold, in MB; images that need more are refused (task.ts). */
+  maxDecodeMB: number;
 }
 
 /** The values a missing setting takes. */
@@ -29,6 +33,7 @@ export const DEFAULTS: {
   exclude: string[];
   skipUpToDate: true;
   maxWorkers: 0;
+  maxDecodeMB: typeof DEFAULT_MAX_DECODE_MB;
 } = {
   sizes: ['1024x1024', '512x512', '256x256', '128x128', '64x64', '32x32'],
   quality: 65,
@@ -37,12 +42,16 @@ export const DEFAULTS: {
   exclude: [],
   skipUpToDate: true,
   maxWorkers: 0,
+  maxDecodeMB: DEFAULT_MAX_DECODE_MB,
 };
 
 /** Largest box edge accepted; beyond this a "thumbnail" is no longer one. */
 export const MAX_BOX_EDGE = 16384;
 /** Upper bound for maxWorkers: more threads than this only cost memory. */
 export const MAX_WORKERS = 64;
+/** Range of maxDecodeMB: below 32 MB even a 12 MP progressive photo is refused. */
+export const MIN_DECODE_MB = 32;
+export const MAX_DECODE_MB = 65536;
 
 /** Raised by {@link parseSettings}; lists every bad setting at once so users fix them in one go. */
 export class SettingsError extends Error {
@@ -61,6 +70,7 @@ export interface RawSettings {
   exclude?: unknown;
   skipUpToDate?: unknown;
   maxWorkers?: unknown;
+  maxDecodeMB?: unknown;
 }
 
 const show = (value: unknown): string => {
@@ -149,6 +159,11 @@ export function parseSettings(raw: RawSettings): ThumbnailSettings {
     problems.push(`thumbnails.maxWorkers: ${show(maxWorkers)} is not a whole number from 0 (automatic) to ${MAX_WORKERS}`);
   }
 
+  const maxDecodeMB = raw.maxDecodeMB ?? DEFAULTS.maxDecodeMB;
+  if (typeof maxDecodeMB !== 'number' || !Number.isInteger(maxDecodeMB) || maxDecodeMB < MIN_DECODE_MB || maxDecodeMB > MAX_DECODE_MB) {
+    problems.push(`thumbnails.maxDecodeMB: ${show(maxDecodeMB)} is not a whole number from ${MIN_DECODE_MB} to ${MAX_DECODE_MB}`);
+  }
+
   if (problems.length > 0) throw new SettingsError(problems);
   return {
     sizes,
@@ -158,6 +173,7 @@ export function parseSettings(raw: RawSettings): ThumbnailSettings {
     exclude: [...(exclude as string[])],
     skipUpToDate,
     maxWorkers: maxWorkers as number,
+    maxDecodeMB: maxDecodeMB as number,
   };
 }
 

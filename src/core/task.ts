@@ -14,13 +14,27 @@ export interface RenderOutput {
   temp: string;
 }
 
+/**
+ * The folder the user chose, as the job names it and as the file system resolves it. Every
+ * thumbnail folder must resolve to the same place below `real` as it is named below `folder`:
+ * nothing is written through a symbolic link below the chosen folder (the folder itself may be
+ * reached through one: that is the user's choice).
+ */
+export interface OutputRoot {
+  folder: string;
+  real: string;
+}
+
 /** One pool task: a source image and all its thumbnails (never one task per size). */
 export interface RenderTask {
   source: string;
   outputs: RenderOutput[];
+  root: OutputRoot;
   quality: number;
   /** Sources with more pixels are refused from their header, before any decoding. */
   maxPixels: number;
+  /** Sources whose decode would hold more bytes than this are refused from their header ({@link decodeBytes}). */
+  maxDecodeBytes: number;
   /**
    * One Int32 over a SharedArrayBuffer, shared by every task of a job; non-zero means the job
    * was cancelled. The worker checks it between steps and stops cleanly. This replaces aborting
@@ -44,6 +58,14 @@ export type RenderResult =
 export const DEFAULT_MAX_PIXELS = 0x3fff * 0x3fff;
 
 /**
+ * Default decode memory limit, in MB: what one image's decode may hold at once. A progressive
+ * 48 MP camera image at 4:2:0 needs ~175 MB (coefficients plus the file) and is made; a 264 KB file
+ * whose header claims 16383x16383 at 4:4:4 would need 1.6 GB and is refused. Keeps the CLI's peak
+ * under 300 MB on any single file (bench/engine/README.md).
+ */
+export const DEFAULT_MAX_DECODE_MB = 192;
+
+/**
  * Progressive JPEGs are decoded through a coefficient buffer of the whole image (2 bytes per
  * coefficient at any shrink-on-load): 50-90 MB for a 4K-5K wallpaper. Those of at least
  * BIG_DECODE_MIN_MB are admitted against a pool-wide budget of BIG_DECODE_BUDGET_MB (one bigger
@@ -57,4 +79,14 @@ export const BIG_DECODE_BUDGET_MB = 112;
 export function bigDecodeMB(header: { progressive: boolean; coefficientBytes: number }): number {
   const mb = header.progressive ? Math.ceil(header.coefficientBytes / 2 ** 20) : 0;
   return mb >= BIG_DECODE_MIN_MB ? mb : 0;
+}
+
+/**
+ * Bytes one image's decode holds at once, known from its header before decoding: a progressive
+ * JPEG keeps every DCT coefficient of the whole image (libjpeg's coefficient buffer, whatever the
+ * shrink), plus the file itself when its scans are trimmed in memory (progressive.ts). A baseline
+ * decode streams a few rows at a time and the TurboJPEG path has its own cap, so they count 0.
+ */
+export function decodeBytes(header: { progressive: boolean; coefficientBytes: number }, fileBytes: number): number {
+  return header.progressive ? header.coefficientBytes + fileBytes : 0;
 }

@@ -28,6 +28,15 @@
  */
 import { isFrameMarker } from '../core/jpegHeader';
 
+/**
+ * A scan or frame field outside what the JPEG standard allows (ITU T.81 B.2.2, B.2.3, G.1.1.1).
+ * libjpeg refuses such a file too; refusing it here, before the trim reads tables by those
+ * fields, is what keeps a hostile header from reaching code that assumed them in range.
+ */
+export class InvalidScanError extends Error {
+  override readonly name = 'InvalidScanError';
+}
+
 export interface TrimmedJpeg {
   data: Buffer;
   /** Scans left out, and their share of the entropy-coded bytes (for logs and tests). */
@@ -68,6 +77,7 @@ const MAX_ERROR = 3;
  * original JPEG) and returns the shorter view of it; null, with `file` untouched, otherwise.
  * @param file the whole JPEG
  * @param shrink the shrink-on-load the decoder will use: 1, 2, 4 or 8 (see sharpJpegShrink)
+ * @throws InvalidScanError for a progressive scan or frame header with a field out of range
  */
 export function trimProgressiveScans(file: Buffer, shrink: number): TrimmedJpeg | null {
   if (shrink < 2) return null;
@@ -174,7 +184,12 @@ function parse(file: Buffer): Parsed | null {
       if (body + 6 + 3 * count > next) return null;
       for (let c = 0; c < count; c++) {
         const p = body + 6 + 3 * c;
-        components.set(file[p], { h: Math.max(1, file[p + 1] >> 4), v: Math.max(1, file[p + 1] & 15), table: file[p + 2] });
+        const h = file[p + 1] >> 4;
+        const v = file[p + 1] & 15;
+        if (h < 1 || h > 4 || v < 1 || v > 4 || file[p + 2] > 3) {
+          throw new InvalidScanError(`frame component ${file[p]} has sampling ${h}x${v} and table ${file[p + 2]} (allowed: 1-4, 0-3)`);
+        }
+        components.set(file[p], { h, v, table: file[p + 2] });
       }
     } else if (isFrameMarker(marker)) {
       return null; // baseline, lossless, arithmetic-coded, hierarchical: left alone
@@ -185,15 +200,30 @@ function parse(file: Buffer): Parsed | null {
       if (p + 3 > next) return null;
       const ids: number[] = [];
       for (let c = 0; c < count; c++) ids.push(file[body + 1 + 2 * c]);
+      const scan = { start: i, end: 0, components: ids, ss: file[p], se: file[p + 1], ah: file[p + 2] >> 4, al: file[p + 2] & 15 };
+      checkScan(scan, components);
       const end = endOfEntropyData(file, next);
       if (end < 0) return null;
-      scans.push({ start: i, end, components: ids, ss: file[p], se: file[p + 1], ah: file[p + 2] >> 4, al: file[p + 2] & 15 });
+      scans.push({ ...scan, end });
       i = end;
       continue;
     }
     i = next;
   }
   return null; // no EOI: cut off
+}
+
+/** Throws unless a progressive scan header is one T.81 allows (G.1.1.1.1) for this frame. */
+function checkScan(s: Scan, components: Map<number, Component>): void {
+  const fields = `Ss=${s.ss} Se=${s.se} Ah=${s.ah} Al=${s.al}`;
+  const count = s.components.length;
+  if (count < 1 || count > 4) throw new InvalidScanError(`a scan names ${count} components (allowed: 1-4)`);
+  const unknown = s.components.find((id) => !components.has(id));
+  if (unknown !== undefined) throw new InvalidScanError(`a scan names component ${unknown}, which the frame does not have`);
+  const dc = s.ss === 0;
+  if (s.se > 63 || s.ss > s.se || (dc && s.se !== 0) || (!dc && count !== 1) || s.al > 13 || (s.ah !== 0 && s.ah !== s.al + 1)) {
+    throw new InvalidScanError(`a progressive scan header is out of range (${fields})`);
+  }
 }
 
 /** The offset of the marker that ends a scan's entropy-coded data, or -1 if the file ends first. */

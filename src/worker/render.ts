@@ -4,17 +4,17 @@
  * main thread. This file and its siblings are the only place that imports sharp.
  */
 import { constants as fsConstants } from 'node:fs';
-import { closeSync, futimesSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { readFileSync, unlinkSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import * as path from 'node:path';
 import sharp, { type Metadata, type OutputInfo, type SharpOptions } from 'sharp';
 import { FailureCode, FileError, describeError } from '../core/errors';
 import { thumbnailStampMs } from '../core/stamp';
 import { areaDownscale } from './downscale';
 import { iccProfile, parseJpegHeader, readHead } from '../core/jpegHeader';
 import { loadTurboJpeg, type TurboJpeg } from '../native/turbojpeg';
-import { trimProgressiveScans } from './progressive';
-import { BIG_DECODE_BUDGET_MB, bigDecodeMB, type RenderOutput, type RenderResult, type RenderTask } from '../core/task';
+import { OutputFolders, writeAll, type EncodeTo } from './output';
+import { InvalidScanError, trimProgressiveScans } from './progressive';
+import { BIG_DECODE_BUDGET_MB, bigDecodeMB, decodeBytes, type RenderOutput, type RenderResult, type RenderTask } from '../core/task';
 
 export type { RenderOutput, RenderResult, RenderTask } from '../core/task';
 export { DEFAULT_MAX_PIXELS } from '../core/task';
@@ -128,12 +128,13 @@ function checkCancelled(task: RenderTask): void {
 async function render(task: RenderTask, tuning: RenderTuning): Promise<RenderResult> {
   const { source, quality } = task;
   checkCancelled(task);
-  const { head, mtimeMs } = await checkSource(source);
+  const { head, mtimeMs, bytes } = await checkSource(source);
   sniffJpeg(source, head);
 
   // Our own header read first (~3 ms cheaper); sharp's metadata() when ours cannot be sure.
   const header: Header = fromJpegHeader(head) ?? (await sharpHeader(source, task.maxPixels));
   const { targets, largest, width: w, height: h } = planSizes(source, header, task);
+  checkDecodeMemory(source, header, bytes, task.maxDecodeBytes);
   // Big progressive decodes are admitted against the pool-wide budget (task.ts).
   const reserveMB = bigDecodeMB(header);
   const gated = reserveMB > 0;
@@ -175,18 +176,19 @@ async function render(task: RenderTask, tuning: RenderTuning): Promise<RenderRes
   // core idle ~8% of a job. TurboJPEG's encode runs on this thread, in a fifth of the time. All
   // of them are awaited before this returns, whatever fails.
   const codec = tuning.optimiseCoding ? undefined : turbo;
+  const folders = new OutputFolders(source, task.root);
   const encodeAndWrite = async (t: Target, level: Pixels): Promise<void> => {
     const { width, height, channels } = level.raw;
-    let write: (fd: number) => void;
+    let encode: EncodeTo;
     if (codec) {
-      write = (fd) => codec.encodeToFile(fd, level.data, width, height, channels, quality);
+      encode = (fd) => codec.encodeToFile(fd, level.data, width, height, channels, quality);
     } else {
       // toColourspace: without it sharp would write one-channel pixels as three-channel sRGB.
       const jpeg = await sharp(level.data, { raw: level.raw }).toColourspace(space).jpeg(jpegOptions).toBuffer();
-      write = (fd) => writeSync(fd, jpeg);
+      encode = (fd) => writeAll(fd, jpeg);
     }
     checkCancelled(task);
-    writeAtomically(task.source, t.out, write, stamp);
+    folders.write(t.out, encode, stamp);
     written++;
   };
   const writes: Promise<void>[] = [];
@@ -316,6 +318,19 @@ function planSizes(source: string, header: Header, task: RenderTask): { targets:
   return { targets, largest: targets[0], width, height };
 }
 
+/** Refuses, from the header, a decode that would hold more memory than the limit (task.ts). */
+function checkDecodeMemory(source: string, header: Header, fileBytes: number, limit: number): void {
+  const need = decodeBytes(header, fileBytes);
+  if (need <= limit) return;
+  const mb = (n: number): string => `${Math.ceil(n / 2 ** 20)} MB`;
+  const mp = Math.round((header.width * header.height) / 1e6);
+  throw new FileError(
+    FailureCode.TOO_BIG_TO_DECODE,
+    source,
+    `is a progressive JPEG of ${header.width}x${header.height} (${mp} MP) whose decode needs about ${mb(need)} at once, over the decode memory limit of ${mb(limit)}`,
+  );
+}
+
 /**
  * The shrink-on-load sharp asks libjpeg for when resizing by `factor` with fastShrinkOnLoad
  * (sharp's pipeline.cc): 8, 4 or 2 when the factor reaches it, halved when the factor's integer
@@ -340,7 +355,12 @@ function trimmedInput(source: string, shrink: number): string | Buffer {
   } catch {
     return source;
   }
-  return trimProgressiveScans(file, shrink)?.data ?? source;
+  try {
+    return trimProgressiveScans(file, shrink)?.data ?? source;
+  } catch (error) {
+    if (!(error instanceof InvalidScanError)) throw error;
+    throw new FileError(FailureCode.CORRUPT_JPEG, source, `is corrupt: ${error.message}`, { cause: error });
+  }
 }
 
 /**
@@ -356,8 +376,8 @@ async function decodeLargest(
   header: Header,
   largest: Target,
 ): Promise<{ data: Buffer; info: OutputInfo }> {
-  try {
-    const options = { ...inputOptions(task.maxPixels), ignoreIcc: header.icc === 'srgb' };
+  const decode = (failOn: 'warning' | 'truncated'): Promise<{ data: Buffer; info: OutputInfo }> => {
+    const options = { ...inputOptions(task.maxPixels), ignoreIcc: header.icc === 'srgb', failOn };
     let pipeline = sharp(input, options).resize(largest.width, largest.height, {
       fit: 'fill',
       fastShrinkOnLoad: true,
@@ -366,11 +386,29 @@ async function decodeLargest(
     // else (ICC-profiled, Adobe RGB, CMYK) is converted to sRGB through its embedded profile (or
     // sharp's CMYK default); the output is untagged sRGB, the web's default.
     pipeline = header.grey ? pipeline.toColourspace('b-w') : pipeline.toColourspace('srgb');
-    return await pipeline.raw().toBuffer({ resolveWithObject: true });
+    return pipeline.raw().toBuffer({ resolveWithObject: true });
+  };
+  try {
+    return await decode('warning');
+  } catch (strict) {
+    // A warning that means pixels are missing (the data ends before the image does) fails the
+    // file: libjpeg would fill the rest with grey and the thumbnail would look made. Harmless
+    // warnings (extraneous bytes before a marker, an odd JFIF version) decode again, as before.
+    if (MISSING_DATA.test(describeError(strict))) throw decodeError(source, strict);
+  }
+  try {
+    return await decode('truncated');
   } catch (error) {
     throw decodeError(source, error);
   }
 }
+
+/**
+ * libjpeg's warnings after which the decoded pixels are not the picture: data cut short or
+ * unreadable, so the rest of the image is grey (jerror.h: JWRN_HIT_MARKER, JWRN_JPEG_EOF,
+ * JWRN_HUFF_BAD_CODE, JWRN_ARITH_BAD_CODE, JWRN_MUST_RESYNC, JWRN_BOGUS_PROGRESSION).
+ */
+const MISSING_DATA = /premature end of (data segment|JPEG file)|bad Huffman code|bad arithmetic code|instead of RST|Inconsistent progression sequence/i;
 
 /**
  * What the TurboJPEG path renders exactly as sharp would: a baseline greyscale or YCbCr/RGB JPEG
@@ -453,7 +491,7 @@ export function fitInside(w: number, h: number, boxW: number, boxH: number): { w
 
 // Opened by us first, read-only, to classify problems precisely (sharp's messages do not say
 // vanished vs unreadable vs FIFO) and to sniff the first bytes; sharp then reads the file itself.
-async function checkSource(source: string): Promise<{ head: Buffer; mtimeMs: number }> {
+async function checkSource(source: string): Promise<{ head: Buffer; mtimeMs: number; bytes: number }> {
   let handle: FileHandle;
   try {
     // O_NONBLOCK: opening a FIFO that someone named .jpg must not hang the worker.
@@ -467,7 +505,7 @@ async function checkSource(source: string): Promise<{ head: Buffer; mtimeMs: num
     if (st.size === 0) throw new FileError(FailureCode.EMPTY_FILE, source, 'is empty (0 bytes)');
     const head = await readHead(handle);
     if (head.length === 0) throw new FileError(FailureCode.EMPTY_FILE, source, 'is empty (0 bytes)');
-    return { head, mtimeMs: st.mtimeMs };
+    return { head, mtimeMs: st.mtimeMs, bytes: st.size };
   } catch (error) {
     if (error instanceof FileError) throw error;
     throw openError(source, error);
@@ -522,42 +560,4 @@ function decodeError(source: string, error: unknown): FileError {
 /** libvips repeats a decoder warning once per pass ("Bogus DQT index 7" three times): say each once, on one line. */
 function oneLine(message: string): string {
   return [...new Set(message.split('\n').map((l) => l.trim()).filter(Boolean))].join('; ');
-}
-
-/**
- * Writes one thumbnail: temp file beside it, stamp, rename into place. Synchronous on purpose:
- * five async fs calls per thumbnail cost ~8 ms of CPU per image in thread-pool hops and promises
- * (more than all the small resizes together), and this worker's thread has nothing else to do
- * meanwhile; libvips keeps encoding on its own thread.
- */
-function writeAtomically(source: string, out: RenderOutput, write: (fd: number) => void, stampSeconds: number): void {
-  const folder = path.dirname(out.dest);
-  let fd: number | undefined;
-  try {
-    try {
-      fd = openSync(out.temp, 'w');
-    } catch (error) {
-      // Only a missing folder is worth a mkdir; most thumbnails go to folders that exist.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      mkdirSync(folder, { recursive: true });
-      fd = openSync(out.temp, 'w');
-    }
-    write(fd);
-    // The up-to-date stamp goes on before the rename, so a thumbnail is never visible unstamped.
-    futimesSync(fd, stampSeconds, stampSeconds);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(out.temp, out.dest);
-  } catch (error) {
-    if (fd !== undefined) closeSync(fd);
-    try {
-      unlinkSync(out.temp);
-    } catch {
-      // never created
-    }
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new FileError(FailureCode.OUTPUT_NOT_WRITABLE, source, `its thumbnail ${out.dest} cannot be written (${code ?? describeError(error)})`, {
-      cause: error,
-    });
-  }
 }

@@ -3,11 +3,12 @@
  * binary fixture is committed and every test starts clean.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, lstatSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync, lstatSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import type { OutputRoot } from '../../../src/core/task';
 import { loadTurboJpeg, type TurboJpeg } from '../../../src/native/turbojpeg';
 
 export { sharp };
@@ -155,7 +156,7 @@ export function listTree(dir: string): string[] {
   return out.sort();
 }
 
-/** Paths of temp files our writer could leave (hidden *.tmp). */
+/** Paths of temp files our writer could leave (hidden *.tmp, whatever their naming). */
 export function tempFiles(dir: string): string[] {
   return listTree(dir).filter((p) => /(^|\/)\.[^/]*\.tmp$/.test(p));
 }
@@ -163,6 +164,11 @@ export function tempFiles(dir: string): string[] {
 export async function dims(file: string): Promise<{ width: number; height: number; orientation?: number; space?: string; channels?: number; format?: string }> {
   const m = await sharp(await readFile(file)).metadata();
   return { width: m.width ?? 0, height: m.height ?? 0, orientation: m.orientation, space: m.space, channels: m.channels, format: m.format };
+}
+
+/** The task's output root for a job on `folder` (as the engine makes it). */
+export function outputRoot(folder: string): OutputRoot {
+  return { folder, real: realpathSync(folder) };
 }
 
 /** Makes a FIFO (named pipe) at `file`. */

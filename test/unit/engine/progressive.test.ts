@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { trimProgressiveScans } from '../../../src/worker/progressive';
 import { defaultTuning, renderImage, sharpJpegShrink } from '../../../src/worker/render';
-import { DEFAULT_MAX_PIXELS } from '../../../src/core/task';
+import { DEFAULT_MAX_DECODE_MB, DEFAULT_MAX_PIXELS } from '../../../src/core/task';
 import type { JpegOptions } from 'sharp';
-import { jpeg, sharp, tempFolder } from './fixtures';
+import { jpeg, outputRoot, sharp, tempFolder } from './fixtures';
 
 /** A photo-like picture: gradients plus deterministic grain, so every DCT band carries data. */
 async function textured(file: string, width: number, height: number, options: JpegOptions): Promise<Buffer> {
@@ -105,7 +105,14 @@ suite('engine: the last bit planes of fine progressive JPEGs', () => {
       boxes.map((b) => ({ width: b, height: b, dest: path.join(dir, name, `${b}.jpg`), temp: path.join(dir, name, `.${b}.tmp`) }));
     for (const trimScans of [true, false]) {
       const result = await renderImage(
-        { source, outputs: outputs(String(trimScans)), quality: 65, maxPixels: DEFAULT_MAX_PIXELS },
+        {
+          source,
+          root: outputRoot(dir),
+          outputs: outputs(String(trimScans)),
+          quality: 65,
+          maxPixels: DEFAULT_MAX_PIXELS,
+          maxDecodeBytes: DEFAULT_MAX_DECODE_MB * 2 ** 20,
+        },
         { ...defaultTuning, trimScans },
       );
       assert.equal(result.ok, true);
