@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { readSettings } from '../config';
 import type { JobSummary } from '../core/engine';
-import { describeError } from '../core/errors';
+import { FailureCode, describeError } from '../core/errors';
 import { SettingsError } from '../core/settings';
 import { FolderBusyError, folderName, type JobRunner } from '../jobs';
 import type { ThumbnailLog } from '../log';
@@ -14,6 +14,9 @@ import { pickFolder } from './pickFolder';
 export type FolderOutcome =
   | { folder: string; status: 'done' | 'cancelled'; summary: JobSummary; message: string }
   | { folder: string; status: 'invalid-settings' | 'busy' | 'not-a-folder' | 'error'; message: string };
+
+/** Failures about where thumbnails go, not about the image. */
+const OUTPUT_FAILURES: ReadonlySet<string> = new Set([FailureCode.OUTPUT_NOT_WRITABLE, FailureCode.OUTPUT_IS_LINK, FailureCode.NO_SPACE]);
 
 /** Progress messages are throttled: the notification need not redraw for every image. */
 const PROGRESS_INTERVAL_MS = 100;
@@ -119,9 +122,17 @@ export class GenerateCommand {
     let message: string;
     if (s.failed.length > 0) {
       const total = s.images + s.skipped + s.failed.length;
-      message = s.thumbnails > 0 || s.skipped === 0
-        ? vscode.l10n.t('{0} of {1} images in {2} could not be read; generated {3} thumbnails for the others.', s.failed.length, total, name, s.thumbnails)
-        : vscode.l10n.t("{0} of {1} images in {2} could not be read; the others' thumbnails are up to date.", s.failed.length, total, name);
+      // "Could not be read" only when it is true: a link or a full disk is about where thumbnails go.
+      const unreadable = s.failed.every((f) => !OUTPUT_FAILURES.has(f.code));
+      if (unreadable) {
+        message = s.thumbnails > 0 || s.skipped === 0
+          ? vscode.l10n.t('{0} of {1} images in {2} could not be read; generated {3} thumbnails for the others.', s.failed.length, total, name, s.thumbnails)
+          : vscode.l10n.t("{0} of {1} images in {2} could not be read; the others' thumbnails are up to date.", s.failed.length, total, name);
+      } else {
+        message = s.thumbnails > 0 || s.skipped === 0
+          ? vscode.l10n.t('{0} of {1} images in {2} got no thumbnails (see the log for why); generated {3} thumbnails for the others.', s.failed.length, total, name, s.thumbnails)
+          : vscode.l10n.t("{0} of {1} images in {2} got no thumbnails (see the log for why); the others' thumbnails are up to date.", s.failed.length, total, name);
+      }
       this._showWithLog('warning', message);
     } else if (s.images === 0) {
       message = s.skipped > 0

@@ -81,6 +81,41 @@ suite('Folder Thumbnails in a real extension host', () => {
     assert.equal(again.message, "1 of 3 images in mixed could not be read; the others' thumbnails are up to date.");
   });
 
+  test('planted symbolic links at every level are never written through; each is named, the others are made', async () => {
+    const dir = await makePhotoFolder('linked', 1, 320, 240);
+    const photo = path.join(dir, 'photo-000.jpg');
+    for (const sub of ['sub', 'deep', 'ok']) {
+      fs.mkdirSync(path.join(dir, sub));
+      fs.copyFileSync(photo, path.join(dir, sub, 'photo.jpg'));
+    }
+    const elsewhere = path.join(workspaceRoot(), 'elsewhere');
+    fs.rmSync(elsewhere, { recursive: true, force: true });
+    fs.mkdirSync(path.join(elsewhere, '64x64'), { recursive: true });
+    fs.writeFileSync(path.join(elsewhere, '64x64', 'photo.jpg'), 'a file of the user that a link would overwrite');
+    const links = [
+      path.join(dir, 'thumbnails'), // <folder>/<output>
+      path.join(dir, 'sub', 'thumbnails', '64x64'), // <folder>/<rel>/<output>/<WxH>
+      path.join(dir, 'deep', 'thumbnails'), // <folder>/<rel>/<output>
+    ];
+    fs.mkdirSync(path.join(dir, 'sub', 'thumbnails'));
+    fs.symlinkSync(elsewhere, links[0]);
+    fs.symlinkSync(path.join(elsewhere, '64x64'), links[1]);
+    fs.symlinkSync(elsewhere, links[2]);
+
+    const [outcome] = await generate(dir);
+    assert.ok(outcome.status === 'done', outcome.message);
+    const failed = outcome.summary.failed.map((f) => [path.relative(dir, f.file), f.code, links.find((l) => f.message.includes(`${l} is a symbolic link`))]);
+    assert.deepEqual(failed.sort(), [
+      ['deep/photo.jpg', 'OUTPUT_IS_LINK', links[2]],
+      ['photo-000.jpg', 'OUTPUT_IS_LINK', links[0]],
+      ['sub/photo.jpg', 'OUTPUT_IS_LINK', links[1]],
+    ]);
+    assert.equal(outcome.message, '3 of 4 images in linked got no thumbnails (see the log for why); generated 2 thumbnails for the others.');
+    assert.deepEqual(listFiles(elsewhere), ['64x64/photo.jpg'], 'nothing written outside the chosen folder');
+    assert.equal(fs.readFileSync(path.join(elsewhere, '64x64', 'photo.jpg'), 'utf8'), 'a file of the user that a link would overwrite');
+    assert.deepEqual(listFiles(path.join(dir, 'ok', 'thumbnails')), ['256x256/photo.jpg', '64x64/photo.jpg']);
+  });
+
   test('thumbnails.cancel stops a running job and leaves no partial file', async () => {
     const dir = await makePhotoFolder('many', 40, 3000, 2000);
     const running = generate(dir);

@@ -71,6 +71,7 @@ suite('engine: CLI (node out/src/cli.js)', () => {
       [[dir, '--quality', 'high'], /--quality: "high" is not a whole number/],
       [[dir, '--quality', '0'], /thumbnails\.quality: 0 is not a whole number from 1 to 100/],
       [[dir, '--workers', '-3'], /--workers needs a value|thumbnails\.maxWorkers/],
+      [[dir, '--max-decode-mb', '8'], /thumbnails\.maxDecodeMB: 8 is not a whole number from 32 to 65536/],
       [[dir, '--frobnicate'], /unknown option --frobnicate/],
       [[], /missing <folder>/],
       [[dir, dir], /only one folder/],
