@@ -211,7 +211,11 @@ export async function runJob(pool: RenderRunner, options: JobOptions): Promise<J
   let cleaning: Promise<void> = Promise.resolve();
   const files = scanImages(folder, {
     ...scanOptions,
-    onFolderError: (dir, error) => log.warn(`thumbnails: cannot list ${dir}: ${describeError(error)}; skipped`),
+    onFolderError: (dir, error) => {
+      // Node names a folder whose name is not UTF-8 with U+FFFD, a name that then lists nothing.
+      const reason = dir.includes('\uFFFD') && (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'its name is not valid UTF-8; rename it' : describeError(error);
+      log.warn(`thumbnails: cannot list ${dir}: ${reason}; skipped`);
+    },
     onOutputFolder: (dir) => {
       cleaning = cleaning.then(async () => void (staleTemps += await removeStaleTemps(dir)));
     },

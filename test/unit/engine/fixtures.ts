@@ -116,11 +116,17 @@ export function colourDistance(a: number[], b: number[]): number {
 
 /**
  * A JPEG whose header claims `width` x `height` (e.g. 30000x30000) but holds the data of a tiny
- * picture: a decompression bomb in a few hundred bytes. Made by patching the SOF0 marker.
+ * picture: a decompression bomb in a few hundred bytes, or a header that promises more pixels
+ * than its data holds. Made by patching the SOF0/SOF2 marker.
  */
-export async function bomb(file: string, width: number, height: number): Promise<string> {
+export async function bomb(
+  file: string,
+  width: number,
+  height: number,
+  options: { progressive?: boolean; chromaSubsampling?: string } = {},
+): Promise<string> {
   const small = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#808080' } })
-    .jpeg({ quality: 50 })
+    .jpeg({ quality: 50, ...options })
     .toBuffer();
   const bytes = Buffer.from(small);
   for (let i = 2; i < bytes.length - 9; ) {

@@ -13,7 +13,7 @@ import { tempName } from '../../../src/core/tempFiles';
 import { DEFAULT_MAX_DECODE_MB } from '../../../src/core/task';
 import { InvalidScanError, trimProgressiveScans } from '../../../src/worker/progressive';
 import { OutputFolders, writeAll } from '../../../src/worker/output';
-import { dims, jpeg, listTree, nativeHelpersFolder, outputRoot, sharp, tempFiles, tempFolder, WORKER_FILE } from './fixtures';
+import { bomb, dims, jpeg, listTree, nativeHelpersFolder, outputRoot, sharp, tempFiles, tempFolder, WORKER_FILE } from './fixtures';
 
 const CLI = path.resolve(__dirname, '../../../src/cli.js');
 const JOB_CHILD = path.join(__dirname, 'jobChild.js');
@@ -225,18 +225,7 @@ function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
-/** A JPEG whose frame header claims `width` x `height` over the data of a 16x16 picture. */
-async function lyingHeader(file: string, width: number, height: number, options: { progressive?: boolean; chromaSubsampling?: string } = {}): Promise<string> {
-  const bytes = Buffer.from(await sharp({ create: { width: 16, height: 16, channels: 3, background: '#808080' } }).jpeg({ quality: 50, ...options }).toBuffer());
-  const sof = findMarker(bytes, (m) => m === 0xc0 || m === 0xc2);
-  bytes.writeUInt16BE(height, sof + 5);
-  bytes.writeUInt16BE(width, sof + 7);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, bytes);
-  return file;
-}
-
-/** Offsets of the marker segments (FFxx) of a JPEG's head, and of every scan (SOS). */
+/** The offset of the `nth` marker segment (FFxx) that `wanted` accepts, scans' data passed over. */
 function findMarker(bytes: Buffer, wanted: (marker: number) => boolean, nth = 1): number {
   let seen = 0;
   for (let i = 2; i + 4 <= bytes.length; ) {
@@ -274,7 +263,7 @@ for (const encoder of ENCODERS) {
     const job = (maxDecodeMB = DEFAULT_MAX_DECODE_MB): Promise<JobSummary> => runJob(pool, { folder: dir, settings: parseSettings({ sizes: SIZES, maxDecodeMB }) });
 
     test('a 264 KB-class progressive header of 16383x16383 (4:4:4) is TOO_BIG_TO_DECODE, with the megabytes', async () => {
-      await lyingHeader(path.join(dir, 'bomb.jpg'), 16383, 16383, { progressive: true, chromaSubsampling: '4:4:4' });
+      await bomb(path.join(dir, 'bomb.jpg'), 16383, 16383, { progressive: true, chromaSubsampling: '4:4:4' });
       const started = Date.now();
       const s = await job();
       assert.deepEqual(s.failed.map((f) => f.code), ['TOO_BIG_TO_DECODE']);
@@ -290,8 +279,8 @@ for (const encoder of ENCODERS) {
     });
 
     test('a baseline header that promises more pixels than its data holds is CORRUPT_JPEG, not a grey success', async () => {
-      await lyingHeader(path.join(dir, 'small-lie.jpg'), 1200, 900);
-      await lyingHeader(path.join(dir, 'big-lie.jpg'), 16383, 16383, { chromaSubsampling: '4:4:4' });
+      await bomb(path.join(dir, 'small-lie.jpg'), 1200, 900);
+      await bomb(path.join(dir, 'big-lie.jpg'), 16383, 16383, { chromaSubsampling: '4:4:4' });
       const s = await job();
       assert.equal(s.images, 0);
       assert.deepEqual(s.failed.map((f) => [path.basename(f.file), f.code]).sort(), [['big-lie.jpg', 'CORRUPT_JPEG'], ['small-lie.jpg', 'CORRUPT_JPEG']]);
@@ -335,7 +324,7 @@ suite('safety: the CLI stays under 300 MB on any single file', () => {
   teardown(() => cleanup());
 
   test('peak RSS of the CLI on a 16383x16383 progressive header, and on a 40 MP one at the limit', async () => {
-    await lyingHeader(path.join(dir, 'bomb', 'bomb.jpg'), 16383, 16383, { progressive: true, chromaSubsampling: '4:4:4' });
+    await bomb(path.join(dir, 'bomb', 'bomb.jpg'), 16383, 16383, { progressive: true, chromaSubsampling: '4:4:4' });
     // 40 MP of noise at quality 92, 4:2:0: ~115 MB of coefficients plus ~20 MB of file, made.
     mkdirSync(path.join(dir, 'big'));
     await sharp({ create: { width: 7740, height: 5160, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 30 } } })
