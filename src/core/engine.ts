@@ -212,12 +212,16 @@ export async function runJob(pool: RenderRunner, options: JobOptions): Promise<J
   const files = scanImages(folder, {
     ...scanOptions,
     onFolderError: (dir, error) => {
-      // Node names a folder whose name is not UTF-8 with U+FFFD, a name that then lists nothing.
-      const reason = dir.includes('\uFFFD') && (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'its name is not valid UTF-8; rename it' : describeError(error);
-      log.warn(`thumbnails: cannot list ${dir}: ${reason}; skipped`);
+      // Node names a folder whose name is not UTF-8 with U+FFFD, a name that then lists nothing:
+      // its images would be missed without a word, so it is reported like a file that failed.
+      if (dir.includes('\uFFFD') && (error as NodeJS.ErrnoException).code === 'ENOENT') {
+        fail(dir, FailureCode.UNREADABLE, `${dir}: this folder's name is not valid UTF-8 (\uFFFD stands for the bytes that are not); rename it to make thumbnails of its images`);
+      } else {
+        log.warn(`thumbnails: cannot list ${dir}: ${describeError(error)}; skipped`);
+      }
     },
     onOutputFolder: (dir) => {
-      cleaning = cleaning.then(async () => void (staleTemps += await removeStaleTemps(dir)));
+      cleaning = cleaning.then(async () => void (staleTemps += await removeStaleTemps(dir, root)));
     },
   });
   const owner = tempOwner();

@@ -5,13 +5,16 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 
+/** How much readHead reads by default. */
+export const HEAD_BYTES = 64 * 1024;
+
 /**
  * The first bytes of an open file, where the frame header of nearly every JPEG lies (EXIF with a
  * preview, or big XMP blocks, can push it later). Used by the engine to schedule and by the
  * render worker to decode.
  */
-export async function readHead(handle: FileHandle): Promise<Buffer> {
-  const head = Buffer.allocUnsafe(64 * 1024);
+export async function readHead(handle: FileHandle, bytes = HEAD_BYTES): Promise<Buffer> {
+  const head = Buffer.allocUnsafe(bytes);
   const { bytesRead } = await handle.read(head, 0, head.length, 0);
   return head.subarray(0, bytesRead);
 }
@@ -25,6 +28,12 @@ export interface JpegHeader {
   /** EXIF orientation 1..8 (1 when absent or unreadable). */
   orientation: number;
   progressive: boolean;
+  /**
+   * True when libjpeg will hold the whole image's coefficients while decoding: progressive, or a
+   * sequential file whose first scan carries fewer components than the frame (one scan per
+   * component), or a first scan beyond the bytes read (assumed so: memory is what is at stake).
+   */
+  buffered: boolean;
   /**
    * Bytes of the whole-image DCT coefficient buffer a progressive decode needs (2 bytes per
    * coefficient, per component at its own sampling), whatever the shrink-on-load.
@@ -64,7 +73,11 @@ function* segments(bytes: Buffer): Generator<Segment, boolean> {
       i += 2;
       continue;
     }
-    if (marker === 0xda) return true; // scan data from here on
+    if (marker === 0xda) {
+      // The first scan's header, then its data: the walk ends here.
+      if (i + 4 <= bytes.length) yield { marker, body: i + 4, end: i + 2 + bytes.readUInt16BE(i + 2) };
+      return true;
+    }
     if (marker === 0xd9) return false; // the end, with no scan
     const length = bytes.readUInt16BE(i + 2);
     if (length < 2) return false;
@@ -83,8 +96,9 @@ function* segments(bytes: Buffer): Generator<Segment, boolean> {
 export function parseJpegHeader(bytes: Buffer): JpegHeader | null {
   let orientation = 1;
   let exifBlocks = 0;
+  let frame: JpegHeader | undefined;
   for (const { marker, body, end } of segments(bytes)) {
-    if (isFrameMarker(marker)) {
+    if (isFrameMarker(marker) && !frame) {
       if (body + 6 > bytes.length) return null;
       const height = bytes.readUInt16BE(body + 1);
       const width = bytes.readUInt16BE(body + 3);
@@ -105,8 +119,15 @@ export function parseJpegHeader(bytes: Buffer): JpegHeader | null {
         coefficientBytes += blocksX * blocksY * 64 * 2;
       }
       const progressive = marker === 0xc2 || marker === 0xc6 || marker === 0xca || marker === 0xce;
-      return { width, height, components, orientation, progressive, coefficientBytes };
+      frame = { width, height, components, orientation, progressive, buffered: true, coefficientBytes };
+      continue;
     }
+    if (marker === 0xda) {
+      if (!frame) return null;
+      frame.buffered = frame.progressive || body >= bytes.length || bytes[body] < frame.components;
+      return frame;
+    }
+    if (frame) continue;
     if (marker === 0xe1 && body + 6 <= bytes.length && bytes.toString('latin1', body, body + 6) === 'Exif\0\0') {
       if (++exifBlocks > 1 || end > bytes.length) return null;
       const value = exifOrientation(bytes.subarray(body, end));
@@ -114,7 +135,9 @@ export function parseJpegHeader(bytes: Buffer): JpegHeader | null {
       orientation = value;
     }
   }
-  return null; // no frame header before the scan data, or not within `bytes`
+  // No frame header before the scan data or within `bytes`: null. A frame with no scan within
+  // `bytes`: buffered stays assumed.
+  return frame ?? null;
 }
 
 /** The IFD0 orientation; 1 when the tag is absent, null when the block is malformed. */

@@ -83,10 +83,12 @@ export function bigDecodeMB(header: { progressive: boolean; coefficientBytes: nu
 
 /**
  * Bytes one image's decode holds at once, known from its header before decoding: a progressive
- * JPEG keeps every DCT coefficient of the whole image (libjpeg's coefficient buffer, whatever the
- * shrink), plus the file itself when its scans are trimmed in memory (progressive.ts). A baseline
- * decode streams a few rows at a time and the TurboJPEG path has its own cap, so they count 0.
+ * JPEG, or a sequential one sent as one scan per component (`buffered`), keeps every DCT
+ * coefficient of the whole image (libjpeg's coefficient buffer, whatever the shrink), plus the
+ * file itself when its scans are trimmed in memory (progressive.ts). A single-scan baseline
+ * decode streams a few rows at a time and the TurboJPEG path caps its pixels, so they count 0.
  */
-export function decodeBytes(header: { progressive: boolean; coefficientBytes: number }, fileBytes: number): number {
-  return header.progressive ? header.coefficientBytes + fileBytes : 0;
+export function decodeBytes(header: { progressive: boolean; buffered?: boolean; coefficientBytes: number }, fileBytes: number): number {
+  if (header.progressive) return header.coefficientBytes + fileBytes;
+  return header.buffered === false ? 0 : header.coefficientBytes;
 }

@@ -4,9 +4,10 @@
  * (the temp does not repeat it), and carry the writing process's id, so that a later run can tell
  * the ones a killed process left behind and remove them.
  */
-import { opendir, stat, unlink } from 'node:fs/promises';
+import { opendir, realpath, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
+import type { OutputRoot } from './task';
 
 const TEMP_NAME = /^\.ft-([0-9a-z]{1,8})-[0-9a-f]{4,8}-[0-9a-z]{1,12}\.tmp$/;
 
@@ -25,10 +26,11 @@ export function tempName(owner: string, seq: number): string {
 
 /**
  * Removes the temp files a killed process left in an output folder's size folders: ours by name,
- * regular files only (no link is followed), and only when their process is gone or they are over
- * an hour old. Returns how many were removed; never throws.
+ * regular files only, only when their process is gone or they are over an hour old, and only
+ * while the size folder still resolves to where it should below the chosen folder `root` (a link
+ * swapped in after the scan is never followed). Returns how many were removed; never throws.
  */
-export async function removeStaleTemps(outputFolder: string): Promise<number> {
+export async function removeStaleTemps(outputFolder: string, root: OutputRoot): Promise<number> {
   let removed = 0;
   try {
     for await (const size of await opendir(outputFolder)) {
@@ -38,7 +40,7 @@ export async function removeStaleTemps(outputFolder: string): Promise<number> {
         const match = TEMP_NAME.exec(entry.name);
         if (!match || !entry.isFile()) continue;
         const file = path.join(folder, entry.name);
-        if (await isStale(file, Number.parseInt(match[1], 36))) {
+        if ((await isStale(file, Number.parseInt(match[1], 36))) && (await isInside(folder, root))) {
           await unlink(file).then(() => removed++, () => undefined);
         }
       }
@@ -47,6 +49,16 @@ export async function removeStaleTemps(outputFolder: string): Promise<number> {
     // a folder that cannot be listed holds nothing we can clean
   }
   return removed;
+}
+
+async function isInside(folder: string, root: OutputRoot): Promise<boolean> {
+  const expected = path.join(root.real, path.relative(root.folder, folder));
+  try {
+    const actual = await realpath(folder);
+    return process.platform === 'linux' ? actual === expected : actual.toLowerCase() === expected.toLowerCase();
+  } catch {
+    return false;
+  }
 }
 
 async function isStale(file: string, pid: number): Promise<boolean> {

@@ -24,12 +24,12 @@ export function writeAll(fd: number, bytes: Uint8Array): void {
 }
 
 /**
- * The folders a task's thumbnails go to, each checked once per task: created one level at a time
+ * The folders a task's thumbnails go to, checked level by level for every thumbnail (a level
+ * checked once could be swapped for a link before the next size): created one level at a time
  * below the chosen folder (a recursive mkdir would create through a planted link) and refused
  * when any level is a symbolic link.
  */
 export class OutputFolders {
-  private readonly checked = new Set<string>();
   constructor(
     private readonly source: string,
     private readonly root: OutputRoot,
@@ -79,7 +79,6 @@ export class OutputFolders {
   }
 
   private ensure(folder: string, dest: string): void {
-    if (this.checked.has(folder)) return;
     const rel = path.relative(this.root.folder, folder);
     if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
       throw new FileError(FailureCode.OUTPUT_NOT_WRITABLE, this.source, `its thumbnail folder ${folder} is not inside ${this.root.folder}`);
@@ -87,7 +86,6 @@ export class OutputFolders {
     let current = this.root.folder;
     for (const part of rel.split(path.sep)) {
       current = path.join(current, part);
-      if (this.checked.has(current)) continue;
       let st = lstatIfAny(current);
       if (st === undefined) {
         try {
@@ -101,7 +99,6 @@ export class OutputFolders {
       if (!st.isDirectory()) {
         throw new FileError(FailureCode.OUTPUT_NOT_WRITABLE, this.source, `its thumbnail ${dest} cannot be written: ${current} is a file, not a folder`);
       }
-      this.checked.add(current);
     }
   }
 

@@ -145,6 +145,12 @@ interface Parsed {
   tables: Map<number, number[]>;
 }
 
+/**
+ * Real encoders write ~10 scans (libjpeg's default script) and rarely over a hundred; the
+ * dependency check below is quadratic in them, so a file with more is decoded whole instead.
+ */
+const MAX_SCANS = 1000;
+
 /** Walks every marker to EOI. Null unless the file is a complete Huffman-coded progressive JPEG. */
 function parse(file: Buffer): Parsed | null {
   if (file.length < 4 || file[0] !== 0xff || file[1] !== 0xd8) return null;
@@ -203,7 +209,7 @@ function parse(file: Buffer): Parsed | null {
       const scan = { start: i, end: 0, components: ids, ss: file[p], se: file[p + 1], ah: file[p + 2] >> 4, al: file[p + 2] & 15 };
       checkScan(scan, components);
       const end = endOfEntropyData(file, next);
-      if (end < 0) return null;
+      if (end < 0 || scans.length >= MAX_SCANS) return null;
       scans.push({ ...scan, end });
       i = end;
       continue;

@@ -10,7 +10,7 @@ import sharp, { type Metadata, type OutputInfo, type SharpOptions } from 'sharp'
 import { FailureCode, FileError, describeError } from '../core/errors';
 import { thumbnailStampMs } from '../core/stamp';
 import { areaDownscale } from './downscale';
-import { iccProfile, parseJpegHeader, readHead } from '../core/jpegHeader';
+import { HEAD_BYTES, iccProfile, parseJpegHeader, readHead } from '../core/jpegHeader';
 import { loadTurboJpeg, type TurboJpeg } from '../native/turbojpeg';
 import { OutputFolders, writeAll, type EncodeTo } from './output';
 import { InvalidScanError, trimProgressiveScans } from './progressive';
@@ -132,7 +132,7 @@ async function render(task: RenderTask, tuning: RenderTuning): Promise<RenderRes
   sniffJpeg(source, head);
 
   // Our own header read first (~3 ms cheaper); sharp's metadata() when ours cannot be sure.
-  const header: Header = fromJpegHeader(head) ?? (await sharpHeader(source, task.maxPixels));
+  const header: Header = fromJpegHeader(head) ?? (await longHeadHeader(source, head)) ?? (await sharpHeader(source, task.maxPixels));
   const { targets, largest, width: w, height: h } = planSizes(source, header, task);
   checkDecodeMemory(source, header, bytes, task.maxDecodeBytes);
   // Big progressive decodes are admitted against the pool-wide budget (task.ts).
@@ -252,6 +252,8 @@ interface Header {
   orientation: number;
   grey: boolean;
   progressive: boolean;
+  /** libjpeg will hold every coefficient (jpegHeader.ts); undefined when sharp read the header (then assumed). */
+  buffered?: boolean;
   coefficientBytes: number;
   /** 1 grey, 3 YCbCr/RGB, 4 CMYK/YCCK; undefined when sharp read the header. */
   components?: number;
@@ -271,11 +273,31 @@ function fromJpegHeader(head: Buffer): Header | null {
     orientation: h.orientation,
     grey: h.components === 1,
     progressive: h.progressive,
+    buffered: h.buffered,
     coefficientBytes: h.coefficientBytes,
     components: h.components,
     icc: iccProfile(head),
   };
 }
+
+/**
+ * Our header from the first MB when the first 64 KB held no frame header or first scan (big XMP,
+ * ICC or padding before them): sharp's header cannot say whether the decode will be buffered.
+ */
+async function longHeadHeader(source: string, head: Buffer): Promise<Header | null> {
+  if (head.length < HEAD_BYTES) return null;
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(source, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+    return fromJpegHeader(await readHead(handle, LONG_HEAD_BYTES));
+  } catch {
+    return null; // sharp's header read reports why
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+const LONG_HEAD_BYTES = 2 ** 20;
 
 async function sharpHeader(source: string, maxPixels: number): Promise<Header> {
   let meta: Metadata;
@@ -388,14 +410,22 @@ async function decodeLargest(
     pipeline = header.grey ? pipeline.toColourspace('b-w') : pipeline.toColourspace('srgb');
     return pipeline.raw().toBuffer({ resolveWithObject: true });
   };
-  try {
-    return await decode('warning');
-  } catch (strict) {
-    // A warning that means pixels are missing (the data ends before the image does) fails the
-    // file: libjpeg would fill the rest with grey and the thumbnail would look made. Harmless
-    // warnings (extraneous bytes before a marker, an odd JFIF version) decode again, as before.
-    if (MISSING_DATA.test(describeError(strict))) throw decodeError(source, strict);
+  // Strict first: a warning that means pixels are missing (the data ends before the image does,
+  // a bad Huffman code) fails the file, where libjpeg would fill the rest with grey and the
+  // thumbnail would look made. A file whose only warnings are harmless decodes again, as before.
+  // libvips keeps one error buffer for the whole process, so with several workers a failure's
+  // text can be another image's, or empty ("Unknown error"): only a text made entirely of
+  // harmless warnings lets a file through, and anything else is tried strictly once more.
+  let strictError: unknown;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      return await decode('warning');
+    } catch (error) {
+      strictError = error;
+      if (onlyHarmlessWarnings(describeError(error))) break;
+    }
   }
+  if (!onlyHarmlessWarnings(describeError(strictError))) throw decodeError(source, strictError);
   try {
     return await decode('truncated');
   } catch (error) {
@@ -404,11 +434,18 @@ async function decodeLargest(
 }
 
 /**
- * libjpeg's warnings after which the decoded pixels are not the picture: data cut short or
- * unreadable, so the rest of the image is grey (jerror.h: JWRN_HIT_MARKER, JWRN_JPEG_EOF,
- * JWRN_HUFF_BAD_CODE, JWRN_ARITH_BAD_CODE, JWRN_MUST_RESYNC, JWRN_BOGUS_PROGRESSION).
+ * libjpeg's warnings after which the decoded pixels are still the picture (jerror.h:
+ * JWRN_EXTRANEOUS_DATA, JWRN_JFIF_MAJOR, JWRN_ADOBE_XFORM, JWRN_BOGUS_ICC, JWRN_NOT_SEQUENTIAL).
+ * Every other warning (JWRN_HIT_MARKER, JWRN_JPEG_EOF, JWRN_HUFF_BAD_CODE, JWRN_MUST_RESYNC,
+ * JWRN_BOGUS_PROGRESSION, ...) means data is missing or unreadable.
  */
-const MISSING_DATA = /premature end of (data segment|JPEG file)|bad Huffman code|bad arithmetic code|instead of RST|Inconsistent progression sequence/i;
+const HARMLESS_WARNING =
+  /^(.*VipsJpeg: )?(Corrupt JPEG data: \d+ extraneous bytes before marker 0x[0-9a-f]{2}|Warning: unknown JFIF revision number [\d.]+|Unknown Adobe color transform code \d+|Corrupt JPEG data: bad ICC marker|Invalid SOS parameters for sequential JPEG)$/i;
+
+function onlyHarmlessWarnings(message: string): boolean {
+  const lines = message.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.length > 0 && lines.every((l) => HARMLESS_WARNING.test(l));
+}
 
 /**
  * What the TurboJPEG path renders exactly as sharp would: a baseline greyscale or YCbCr/RGB JPEG

@@ -13,6 +13,8 @@ import { tempName } from '../../../src/core/tempFiles';
 import { DEFAULT_MAX_DECODE_MB } from '../../../src/core/task';
 import { InvalidScanError, trimProgressiveScans } from '../../../src/worker/progressive';
 import { OutputFolders, writeAll } from '../../../src/worker/output';
+import { manyScans, oneScanPerComponent } from './hostileJpegs';
+import { removeStaleTemps } from '../../../src/core/tempFiles';
 import { bomb, dims, jpeg, listTree, nativeHelpersFolder, outputRoot, sharp, tempFiles, tempFolder, WORKER_FILE } from './fixtures';
 
 const CLI = path.resolve(__dirname, '../../../src/cli.js');
@@ -136,6 +138,49 @@ suite('safety: planted symbolic links are never written through', () => {
       (e: Error & { code?: string }) => e.code === 'OUTPUT_IS_LINK' && e.message.includes(`${size} is a symbolic link`),
     );
     assert.deepEqual(readdirSync(`${size}-moved`), [], 'the temp in the moved folder is removed too');
+  });
+});
+
+suite('safety: links swapped in between the sizes of one image, or after the scan', () => {
+  let dir: string;
+  let cleanup: () => void;
+  setup(() => ({ dir, cleanup } = tempFolder()));
+  teardown(() => cleanup());
+
+  test('every size re-checks every level: a link swapped in after the first size creates nothing outside', () => {
+    const photos = path.join(dir, 'photos');
+    const elsewhere = path.join(dir, 'elsewhere');
+    mkdirSync(path.join(photos, 'sub'), { recursive: true });
+    mkdirSync(elsewhere);
+    const folders = new OutputFolders(path.join(photos, 'sub', 'a.jpg'), outputRoot(photos));
+    const out = (box: string) => {
+      const dest = path.join(photos, 'sub', 'thumbnails', box, 'a.jpg');
+      return { width: 1, height: 1, dest, temp: path.join(path.dirname(dest), tempName('test', 1)) };
+    };
+    folders.write(out('64x64'), (fd) => writeAll(fd, Buffer.from('first size')), 1);
+    renameSync(path.join(photos, 'sub', 'thumbnails'), path.join(photos, 'sub', 'moved'));
+    link(elsewhere, path.join(photos, 'sub', 'thumbnails'));
+    assert.throws(() => folders.write(out('32x32'), (fd) => writeAll(fd, Buffer.from('second')), 1), (e: Error & { code?: string }) => e.code === 'OUTPUT_IS_LINK');
+    assert.deepEqual(readdirSync(elsewhere), [], 'no size folder made through the link');
+  });
+
+  test('the stale-temp sweep never deletes through an output folder that is a link by then', async () => {
+    const photos = path.join(dir, 'photos');
+    const outside = path.join(dir, 'outside', '64x64');
+    mkdirSync(outside, { recursive: true });
+    mkdirSync(photos);
+    const victim = path.join(outside, tempName(`${(4194304 + 17).toString(36)}-abcdef`, 1));
+    writeFileSync(victim, 'looks like our temp, but lives outside');
+    link(path.dirname(outside), path.join(photos, 'thumbnails'));
+    assert.equal(await removeStaleTemps(path.join(photos, 'thumbnails'), outputRoot(photos)), 0);
+    assert.ok(existsSync(victim));
+    // The same file inside the chosen folder is removed: the check above can fail.
+    rmSync(path.join(photos, 'thumbnails'));
+    mkdirSync(path.join(photos, 'thumbnails', '64x64'), { recursive: true });
+    const inside = path.join(photos, 'thumbnails', '64x64', path.basename(victim));
+    writeFileSync(inside, 'stale');
+    assert.equal(await removeStaleTemps(path.join(photos, 'thumbnails'), outputRoot(photos)), 1);
+    assert.ok(!existsSync(inside));
   });
 });
 
@@ -300,6 +345,31 @@ for (const encoder of ENCODERS) {
       assert.equal(s.images, 0);
     });
 
+    test('a sequential JPEG sent as one scan per component is bounded like a progressive one', async () => {
+      writeFileSync(path.join(dir, 'multi-big.jpg'), oneScanPerComponent(8192, 8192));
+      writeFileSync(path.join(dir, 'multi-small.jpg'), oneScanPerComponent(640, 480));
+      const s = await job();
+      assert.deepEqual(s.failed.map((f) => [path.basename(f.file), f.code]), [['multi-big.jpg', 'TOO_BIG_TO_DECODE']]);
+      assert.match(s.failed[0].message, /8192x8192 \(67 MP\) whose decode needs about 384 MB/);
+      assert.equal(s.images, 1);
+    });
+
+    test('with two workers decoding at once, every cut file fails and every merely odd file is made, run after run', async () => {
+      const whole = readFileSync(await jpeg(path.join(dir, 'src', 'w.jpg'), 1600, 1200, { quality: 90 }));
+      rmSync(path.join(dir, 'src'), { recursive: true });
+      const sos = findMarker(whole, (m) => m === 0xda);
+      for (let i = 0; i < 4; i++) {
+        writeFileSync(path.join(dir, `cut${i}.jpg`), Buffer.concat([whole.subarray(0, sos + Math.floor((whole.length - sos) * 0.2)), Buffer.from([0xff, 0xd9])]));
+        // Junk before the end marker: libjpeg warns of extraneous bytes, the picture is whole.
+        writeFileSync(path.join(dir, `odd${i}.jpg`), Buffer.concat([whole.subarray(0, whole.length - 2), Buffer.alloc(10, 0x11), Buffer.from([0xff, 0xd9])]));
+      }
+      for (let run = 0; run < 4; run++) {
+        const s = await runJob(pool, { folder: dir, settings: parseSettings({ sizes: SIZES }), force: true });
+        assert.deepEqual(s.failed.map((f) => path.basename(f.file)).sort(), ['cut0.jpg', 'cut1.jpg', 'cut2.jpg', 'cut3.jpg'], `run ${run}`);
+        assert.equal(s.images, 4, `run ${run}`);
+      }
+    });
+
     test('a progressive scan header with Se > 63 is CORRUPT_JPEG, never WORKER_CRASHED', async () => {
       // Big and fine enough that the decode shrinks 4x and trims refinement scans (progressive.ts).
       const file = readFileSync(await jpeg(path.join(dir, 'src', 'p.jpg'), 4400, 2900, { progressive: true, quality: 92 }));
@@ -356,6 +426,15 @@ suite('safety: out-of-range scan headers are refused by the parser', () => {
   });
 });
 
+suite('safety: a progressive file with a huge number of scans', () => {
+  test('is not trimmed (the trim is quadratic in scans): left to the decoder, which refuses it', () => {
+    const started = Date.now();
+    assert.equal(trimProgressiveScans(manyScans(20000), 8), null);
+    assert.ok(Date.now() - started < 1000, `${Date.now() - started} ms`);
+    assert.equal(trimProgressiveScans(manyScans(200), 8)?.droppedScans, 200, 'a few hundred scans are still trimmed');
+  });
+});
+
 suite('safety: signals, stale temp files, names', () => {
   let dir: string;
   let cleanup: () => void;
@@ -405,6 +484,18 @@ suite('safety: signals, stale temp files, names', () => {
     const { code, out } = await cliJson(dir);
     assert.equal(code, 0, JSON.stringify(out.failed));
     assert.ok(existsSync(path.join(dir, 'thumbnails', '32x32', name)));
+  });
+
+  test('a folder whose name is not valid UTF-8 is reported, not skipped in silence', async function () {
+    if (process.platform !== 'linux') this.skip();
+    const good = await jpeg(path.join(dir, 'good.jpg'), 300, 200);
+    const folder = Buffer.concat([Buffer.from(dir), Buffer.from('/photos-caf'), Buffer.from([0xe9])]);
+    mkdirSync(folder);
+    writeFileSync(Buffer.concat([folder, Buffer.from('/a.jpg')]), readFileSync(good));
+    const { code, out } = await cliJson(dir);
+    assert.equal(code, 1);
+    assert.deepEqual(out.failed.map((f) => [path.basename(f.file), f.code]), [['photos-caf\uFFFD', 'UNREADABLE']]);
+    assert.match(out.failed[0].message, /folder's name is not valid UTF-8/);
   });
 
   test('a name that is not valid UTF-8 is reported as such, not as deleted', async function () {
