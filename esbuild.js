@@ -43,6 +43,7 @@ async function main() {
     entryPoints: {
       extension: 'src/extension.ts',
       worker: 'src/worker/index.ts',
+      helper: 'src/helper/index.ts',
       cli: 'src/cli.ts',
     },
     bundle: true,

@@ -1,5 +1,5 @@
 // Compiles the native helpers in src/native into dist/ (or the folder given as the first argument)
-// on Linux with glibc: allocator.node (allocator.c) and turbojpeg.node (turbojpeg.c). Elsewhere, or
+// on Linux with glibc: turbojpeg.node (turbojpeg.c). Elsewhere, or
 // without a C compiler, it says why and exits 0: everything works without them (see the C files).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -10,7 +10,6 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.resolve(process.argv[2] ?? path.join(root, 'dist'));
 const glibc = process.platform === 'linux' && Boolean(process.report?.getReport().header.glibcVersionRuntime);
 const helpers = [
-  { name: 'allocator', libs: [] },
   // libturbojpeg is opened with dlopen at load time, not linked.
   { name: 'turbojpeg', libs: ['-ldl'] },
 ];

@@ -15,11 +15,11 @@ run('npm', ['run', '--silent', 'build']); // the native helpers and the bundles,
 run(path.join(root, 'node_modules/.bin/vsce'), ['package', '--target', target, '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '-o', out]);
 const listing = run(path.join(root, 'node_modules/.bin/vsce'), ['ls']).split('\n').filter(Boolean);
 // The native helpers are built for the machine that packages, so only a linux-x64 package carries them.
-const allocator = target === 'linux-x64' ? ['dist/allocator.node', 'dist/turbojpeg.node'] : [];
+const nativeHelpers = target === 'linux-x64' ? ['dist/turbojpeg.node'] : [];
 // sharp's JavaScript (and semver, detect-libc, colour) is bundled into dist/worker.js (esbuild.js):
 // only their licences ship beside it, and the native binding and libvips as packages.
 const licences = ['sharp/LICENSE', '@img/colour/LICENSE.md', 'detect-libc/LICENSE', 'semver/LICENSE'].map((f) => `node_modules/${f}`);
-for (const must of ['dist/extension.js', 'dist/worker.js', 'dist/cli.js', ...allocator, ...licences, `node_modules/@img/sharp-${target}/package.json`]) {
+for (const must of ['dist/extension.js', 'dist/helper.js', 'dist/worker.js', 'dist/cli.js', ...nativeHelpers, ...licences, `node_modules/@img/sharp-${target}/package.json`]) {
   if (!listing.includes(must)) throw new Error(`the .vsix lacks ${must}`);
 }
 if (!fs.readFileSync(path.join(root, 'dist', 'worker.js'), 'utf8').includes(`@img/sharp-${target}/sharp.node`)) {

@@ -2,10 +2,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { GenerateCommand } from './commands/generate';
 import { readMaxWorkers, SECTION } from './config';
-import { describeError } from './core/errors';
 import { JobRunner } from './jobs';
 import { ThumbnailLog } from './log';
-import { loadAllocator } from './native/allocator';
 import { ThumbnailStatusBar } from './ui/statusBar';
 
 /** What activate() returns: the pieces tests look at (no thread has started by then). */
@@ -16,8 +14,7 @@ export interface ThumbnailsApi {
 
 export function activate(context: vscode.ExtensionContext): ThumbnailsApi {
   const log = new ThumbnailLog();
-  const allocator = loadAllocator(path.join(__dirname, 'allocator.node'), (e) => log.warn(`allocator.node did not load: ${describeError(e)}`));
-  const runner = new JobRunner(path.join(__dirname, 'worker.js'), log, safeMaxWorkers(log), allocator);
+  const runner = new JobRunner(path.join(__dirname, 'helper.js'), log, safeMaxWorkers(log));
   const statusBar = new ThumbnailStatusBar(runner);
   const generate = new GenerateCommand('thumbnails.generate', false, runner, log, statusBar);
   const regenerate = new GenerateCommand('thumbnails.regenerate', true, runner, log, statusBar);

@@ -1,10 +1,9 @@
 import * as vscode from 'vscode';
-import { createThumbnailPool, runJob, type JobProgress, type JobSummary, type ThumbnailPool } from './core/engine';
-import { describeError } from './core/errors';
+import type { JobProgress, JobSummary } from './core/engine';
+import { ThumbnailHelper } from './core/helper/client';
 import type { PoolStats } from './core/pool';
 import type { ThumbnailSettings } from './core/settings';
 import type { Logger } from './core/log';
-import type { Allocator } from './native/allocator';
 import { Disposable } from './util/dispose';
 
 /** One folder being processed. */
@@ -24,55 +23,48 @@ export class FolderBusyError extends Error {
 
 const initialProgress: JobProgress = { found: 0, scanDone: false, done: 0, made: 0, skipped: 0, failed: 0, thumbnails: 0 };
 
-/** What the last release of freed memory did (see JobRunner). */
-export interface MemoryRelease {
-  beforeMB: number;
-  afterMB: number;
-}
-
 /**
- * Runs jobs on one shared pool, created on the first job (activation starts no thread) and
- * destroyed with the extension. Tracks what runs so the status bar and the cancel command can
- * see it, and refuses the same folder twice at once. When the pool's last worker has exited, it
- * returns the memory those threads freed to the system (with `allocator`, where there is one):
- * glibc otherwise keeps hundreds of MB of freed pixel buffers in the extension host.
+ * Runs jobs in the thumbnail helper process (src/helper/), started on the first job (activation
+ * starts nothing) and stopped with the extension; it exits by itself when idle, so its memory
+ * goes back to the system. Tracks what runs so the status bar and the cancel command can see it,
+ * and refuses the same folder twice at once. The extension host itself never decodes an image.
  */
 export class JobRunner extends Disposable {
-  private _pool: ThumbnailPool | undefined;
+  private readonly _helper: ThumbnailHelper;
   private readonly _jobs = new Map<string, RunningJob>();
   private readonly _onDidChange = this._register(new vscode.EventEmitter<void>());
   /** Fires when a job starts, ends, or (throttled by the caller's rate) progresses. */
   readonly onDidChange = this._onDidChange.event;
   private _changeQueued = false;
-  private _workersSeen = false;
-  /** The last release of freed memory, once the pool has gone idle with an allocator present. */
-  lastMemoryRelease: MemoryRelease | undefined;
 
-  constructor(
-    private readonly _workerFile: string,
-    private readonly _logger: Logger,
-    private _maxWorkers: () => number,
-    private readonly _allocator?: Allocator,
-  ) {
+  constructor(helperFile: string, logger: Logger, maxWorkers: () => number) {
     super();
-    this._register({ dispose: () => { void this._pool?.destroy(); this._pool = undefined; } });
+    this._helper = new ThumbnailHelper({ helperFile, logger, size: maxWorkers });
+    this._helper.onDidChange = () => this._changed();
+    this._register({ dispose: () => this._helper.dispose() });
   }
 
   get jobs(): readonly RunningJob[] {
     return [...this._jobs.values()];
   }
 
-  get poolStarted(): boolean {
-    return this._pool !== undefined;
+  /** True once a job has started the helper process (it may have exited since, when idle). */
+  get helperStarted(): boolean {
+    return this._helper.starts > 0;
   }
 
-  /** The shared pool's counts, or undefined before the first job. */
+  /** The helper process's id while it runs. */
+  get helperPid(): number | undefined {
+    return this._helper.pid;
+  }
+
+  /** The helper's pool counts while it runs. */
   get poolStats(): PoolStats | undefined {
-    return this._pool?.stats;
+    return this._helper.stats;
   }
 
   resize(size: number): void {
-    this._pool?.resize(size);
+    this._helper.resize(size);
   }
 
   /**
@@ -96,20 +88,18 @@ export class JobRunner extends Disposable {
     }
   }
 
-  /** Runs a reserved job on the shared pool and releases it at the end. */
+  /** Runs a reserved job in the helper and releases it at the end. */
   async run(job: RunningJob, settings: ThumbnailSettings, force: boolean, signal: AbortSignal, onProgress: (p: JobProgress) => void): Promise<JobSummary> {
     const { controller } = job;
     const abort = (): void => controller.abort(signal.reason);
     if (signal.aborted) abort();
     else signal.addEventListener('abort', abort, { once: true });
     try {
-      this._pool ??= this._createPool();
-      return await runJob(this._pool, {
+      return await this._helper.run({
         folder: job.folder.fsPath,
         settings,
         force,
         signal: controller.signal,
-        logger: this._logger,
         onProgress: (p) => {
           job.progress = p;
           onProgress(p);
@@ -127,38 +117,6 @@ export class JobRunner extends Disposable {
     const jobs = this.jobs;
     for (const job of jobs) job.controller.abort(new Error('cancelled by the user'));
     return jobs.length;
-  }
-
-  private _createPool(): ThumbnailPool {
-    const size = this._maxWorkers();
-    this._logger.debug(`starting the worker pool (size ${size === 0 ? 'auto' : size})`);
-    const pool = createThumbnailPool({ workerFile: this._workerFile, size, logger: this._logger });
-    this._register(pool.onDidChangeStats((s) => {
-      this._logger.debug(`pool: ${s.workers} workers, ${s.running} running, ${s.queued} queued, ${s.completed} done, ${s.failed} failed`);
-      if (s.workers > 0) {
-        this._workersSeen = true;
-      } else if (this._workersSeen && s.running === 0 && s.queued === 0) {
-        this._workersSeen = false;
-        void this._releaseMemory();
-      }
-    }));
-    return pool;
-  }
-
-  /** After the last worker exited: hands the heap memory the threads freed back to the system. */
-  private async _releaseMemory(): Promise<void> {
-    if (this._allocator === undefined || this.isDisposed) return;
-    const mb = (): number => process.memoryUsage.rss() / 2 ** 20;
-    const beforeMB = mb();
-    try {
-      await this._allocator.trim();
-    } catch (error) {
-      this._logger.warn(`could not return freed memory to the system: ${describeError(error)}`);
-      return;
-    }
-    const afterMB = mb();
-    this.lastMemoryRelease = { beforeMB, afterMB };
-    this._logger.info(`the worker pool is idle: returned ${Math.max(0, Math.round(beforeMB - afterMB))} MB of freed memory to the system (extension host ${Math.round(beforeMB)} -> ${Math.round(afterMB)} MB)`);
   }
 
   /** Coalesces bursts of progress into one change event per macrotask. */

@@ -62,6 +62,17 @@ export interface JobSummary {
   cancelled: boolean;
 }
 
+/**
+ * One image's way through a job, as it happens: sent to a worker, then made, up to date or
+ * failed. The helper process reports these so that the extension host knows which images were
+ * in flight when a native crash took the helper down (src/core/helper/).
+ */
+export type ImageEvent =
+  | { file: string; kind: 'sent' }
+  | { file: string; kind: 'made'; thumbnails: number; fast: boolean }
+  | { file: string; kind: 'skipped' }
+  | { file: string; kind: 'failed'; failure: FileFailure };
+
 /** What a job works on and how. */
 export interface JobOptions {
   folder: string;
@@ -74,6 +85,12 @@ export interface JobOptions {
   logger?: Logger;
   /** Pixel limit per source (decompression-bomb guard); default {@link DEFAULT_MAX_PIXELS}. */
   maxPixels?: number;
+  /** Called once per image event; must be cheap. */
+  onImage?: (event: ImageEvent) => void;
+  /** Sources an earlier part of the same job finished: neither rendered nor counted again. */
+  skip?: ReadonlySet<string>;
+  /** Exactly these sources (absolute paths inside `folder`) instead of scanning the folder. */
+  sources?: readonly string[];
 }
 
 /** The pool type the engine renders with. */
@@ -161,8 +178,10 @@ export async function runJob(pool: RenderRunner, options: JobOptions): Promise<J
         }
       }
     : (): void => undefined;
+  const onImage = options.onImage ?? ((): void => undefined);
   const fail = (file: string, code: string, message: string): void => {
     failures.push({ file, code, message });
+    onImage({ file, kind: 'failed', failure: { file, code, message } });
     progress.failed++;
     progress.done++;
     progress.lastFile = file;
@@ -191,7 +210,8 @@ export async function runJob(pool: RenderRunner, options: JobOptions): Promise<J
   // A second, name-less walk only counts, so the total is known early for a progress bar while
   // the work walk below stays streaming. Directory listings are cheap next to decoding.
   let seen = 0;
-  const counting = countImages(folder, scanOptions, (n) => {
+  const listed = options.sources;
+  const counting = (listed ? Promise.resolve(listed.length) : countImages(folder, scanOptions, (n) => {
     if (n > progress.found) {
       progress.found = n;
       emit();
@@ -204,12 +224,12 @@ export async function runJob(pool: RenderRunner, options: JobOptions): Promise<J
       emit();
     },
     (error: unknown) => log.warn(`thumbnails: counting ${folder} failed: ${describeError(error)}`),
-  );
+  ));
 
   // Temp files a killed run left in the output folders the scan passes, one folder at a time.
   let staleTemps = 0;
   let cleaning: Promise<void> = Promise.resolve();
-  const files = scanImages(folder, {
+  const files = listed ? listedSources(listed) : scanImages(folder, {
     ...scanOptions,
     onFolderError: (dir, error) => {
       // Node names a folder whose name is not UTF-8 with U+FFFD, a name that then lists nothing:
@@ -238,6 +258,7 @@ export async function runJob(pool: RenderRunner, options: JobOptions): Promise<J
     const source = next.value;
     seen++;
     if (seen > progress.found) progress.found = seen;
+    if (options.skip?.has(source)) return null;
     const planned = await planSource(source, {
       sizes: settings.sizes,
       quality: settings.quality,
@@ -245,6 +266,7 @@ export async function runJob(pool: RenderRunner, options: JobOptions): Promise<J
       force,
     });
     if (planned.kind === 'skip') {
+      onImage({ file: source, kind: 'skipped' });
       progress.skipped++;
       progress.done++;
       progress.lastFile = source;
@@ -275,6 +297,7 @@ export async function runJob(pool: RenderRunner, options: JobOptions): Promise<J
     let result: RenderResult;
     try {
       await pool.waitForRoom(local.signal);
+      onImage({ file: source, kind: 'sent' });
       result = await pool.run(task);
     } catch (error) {
       if (local.signal.aborted && (error as Error).name === 'AbortError') return;
@@ -289,6 +312,7 @@ export async function runJob(pool: RenderRunner, options: JobOptions): Promise<J
       return fail(source, FailureCode.WORKER_CRASHED, `${source}: the render worker failed (${describeError(error)})`);
     }
     if (result.ok) {
+      onImage({ file: source, kind: 'made', thumbnails: result.thumbnails, fast: result.decoder === 'turbojpeg' });
       if (result.decoder === 'turbojpeg') fastDecodes++;
       progress.made++;
       progress.done++;
@@ -356,6 +380,10 @@ export async function runJob(pool: RenderRunner, options: JobOptions): Promise<J
     elapsedMs: Math.round(performance.now() - started),
     cancelled: signal?.aborted === true,
   };
+}
+
+async function* listedSources(sources: readonly string[]): AsyncGenerator<string> {
+  yield* sources;
 }
 
 /**

@@ -31,6 +31,11 @@ export const FailureCode = {
   VANISHED: 'VANISHED',
   /** The worker thread died or failed outside the render function. */
   WORKER_CRASHED: 'WORKER_CRASHED',
+  /**
+   * The helper process died (a native crash: SIGSEGV, abort, out of memory) while decoding this
+   * image, and again when it was tried on its own; it is not tried a third time.
+   */
+  CRASHED_DECODER: 'CRASHED_DECODER',
 } as const;
 
 /** One of the {@link FailureCode} values. */

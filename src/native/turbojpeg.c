@@ -13,7 +13,7 @@
  * libturbojpeg.so.0 is opened at load time with dlopen, so neither its headers nor the library
  * are needed to build, and a machine without it gets `available: false` and the sharp path. The
  * TurboJPEG functions and constants below are its stable ABI since version 2.0 (2018, for
- * tjGetErrorStr2; the rest is older); Node-API is declared here too, as in allocator.c.
+ * tjGetErrorStr2; the rest is older); Node-API is declared here too.
  */
 #include <dlfcn.h>
 #include <errno.h>

@@ -9,28 +9,35 @@
  * collection takes ~1 ms; a full one ~10 ms, and collecting fully next to big decodes only cost
  * 8% of the run's time.
  *
- * V8 exposes its collector only behind the --expose-gc flag, which a worker cannot be started
- * with; it is set here the way Jest's leak detector sets it, and read through a new context.
- * Where that fails, nothing is collected and everything else works.
+ * V8 exposes its collector only behind the --expose-gc flag. The helper process is started with
+ * it (src/core/helper/protocol.ts); elsewhere (the CLI, benchmarks) it is set here the way Jest's
+ * leak detector sets it, and read through a new context. These threads never run in the extension
+ * host. Where both fail, nothing is collected and everything else works.
  */
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 
 type Collector = (options: { type: 'minor' }) => void;
 
-let collector: Collector | undefined | null = null;
+let collector: Collector | undefined;
+let looked = false;
 
 /** Runs a young-generation collection; false when V8's collector is not available here. */
 export function collectYoungGarbage(): boolean {
-  if (collector === null) {
-    try {
-      v8.setFlagsFromString('--expose-gc');
-      collector = vm.runInNewContext('gc') as Collector;
-    } catch {
-      collector = undefined;
-    }
+  if (!looked) {
+    looked = true;
+    collector = (globalThis as { gc?: Collector }).gc ?? exposeAtRunTime();
   }
   if (!collector) return false;
   collector({ type: 'minor' });
   return true;
+}
+
+function exposeAtRunTime(): Collector | undefined {
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    return vm.runInNewContext('gc') as Collector;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,0 +1,87 @@
+/**
+ * The thumbnail helper process (dist/helper.js): the extension host starts it on the first job
+ * (src/core/helper/client.ts) and it runs the engine exactly as the CLI does, with the same
+ * worker pool, so that decoding images never happens in the extension host every extension
+ * shares. It exits when it has been idle for IDLE_EXIT_MS, and at once when the extension host
+ * goes away (its IPC channel closes), so no helper outlives its window.
+ */
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { createThumbnailPool, runJob } from '../core/engine';
+import { describeError } from '../core/errors';
+import type { FromHelper, RunRequest, ToHelper } from '../core/helper/protocol';
+import type { Logger } from '../core/log';
+
+/** The pool's threads idle out after 10 s (pool default); the process follows a little later. */
+const IDLE_EXIT_MS = Number(process.env.FT_HELPER_IDLE_MS) || 15_000;
+/** Progress messages at most this often per job (the notification redraws at 10 Hz). */
+const PROGRESS_INTERVAL_MS = 50;
+
+function send(message: FromHelper): void {
+  if (process.connected) process.send?.(message);
+}
+
+const logger: Logger = {
+  trace: () => undefined,
+  debug: (message) => send({ type: 'log', level: 'debug', message }),
+  info: (message) => send({ type: 'log', level: 'info', message }),
+  warn: (message) => send({ type: 'log', level: 'warn', message }),
+  error: (message) => send({ type: 'log', level: 'error', message }),
+};
+
+function workerFile(): string {
+  // dist/helper.js sits beside dist/worker.js; the tsc build has out/src/worker/index.js.
+  const bundled = path.join(__dirname, 'worker.js');
+  return existsSync(bundled) ? bundled : path.join(__dirname, '..', 'worker', 'index.js');
+}
+
+const pool = createThumbnailPool({ workerFile: workerFile(), size: Number(process.argv[2]) || 0, logger });
+pool.onDidChangeStats((stats) => send({ type: 'stats', stats }));
+const jobs = new Map<number, AbortController>();
+let idleTimer: NodeJS.Timeout | undefined;
+
+function armIdleExit(): void {
+  clearTimeout(idleTimer);
+  if (jobs.size === 0) idleTimer = setTimeout(() => void pool.close().finally(() => process.exit(0)), IDLE_EXIT_MS);
+}
+
+async function run(request: RunRequest): Promise<void> {
+  const controller = new AbortController();
+  jobs.set(request.id, controller);
+  clearTimeout(idleTimer);
+  let last = 0;
+  try {
+    const summary = await runJob(pool, {
+      folder: request.folder,
+      settings: request.settings,
+      force: request.force,
+      signal: controller.signal,
+      logger,
+      skip: new Set(request.skip),
+      sources: request.sources,
+      onImage: (event) => send({ type: 'image', id: request.id, event }),
+      onProgress: (progress) => {
+        const now = Date.now();
+        if (now - last < PROGRESS_INTERVAL_MS && progress.done < progress.found) return;
+        last = now;
+        send({ type: 'progress', id: request.id, progress });
+      },
+    });
+    send({ type: 'done', id: request.id, summary });
+  } catch (error) {
+    send({ type: 'error', id: request.id, message: describeError(error) });
+  } finally {
+    jobs.delete(request.id);
+    armIdleExit();
+  }
+}
+
+process.on('message', (message: ToHelper) => {
+  if (message.type === 'run') void run(message);
+  else if (message.type === 'cancel') jobs.get(message.id)?.abort(new Error('cancelled'));
+  else if (message.type === 'resize') pool.resize(message.size);
+});
+// The extension host closed, crashed or disabled us: nothing is left to work for.
+process.on('disconnect', () => process.exit(0));
+send({ type: 'ready' });
+armIdleExit();

@@ -1,0 +1,18 @@
+/**
+ * `node makeImages.js <dir> <count> <width> <height>`: the photo folders of the extension host
+ * tests, made in a process of their own so that the extension host never loads sharp (the tests
+ * check that it does not).
+ */
+import * as path from 'node:path';
+import sharp from 'sharp';
+
+async function main(): Promise<void> {
+  const [dir, count, width, height] = process.argv.slice(2);
+  for (let i = 0; i < Number(count); i++) {
+    await sharp({ create: { width: Number(width), height: Number(height), channels: 3, background: { r: (i * 37) % 256, g: 120, b: 200 } } })
+      .jpeg({ quality: 80 })
+      .toFile(path.join(dir, `photo-${String(i).padStart(3, '0')}.jpg`));
+  }
+}
+
+void main();

@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ThumbnailHelper } from '../../../src/core/helper/client';
+import type { JobProgress } from '../../../src/core/engine';
+import { nullLogger, type Logger } from '../../../src/core/log';
+import { parseSettings } from '../../../src/core/settings';
+import { dims, jpeg } from '../engine/fixtures';
+
+const FAKE = path.resolve(__dirname, '../../fixtures/helpers/fakeHelper.js');
+
+suite('helper process: the client side of the process boundary (fixture helper, no sharp)', () => {
+  let dir: string;
+  let starts: string;
+  let helper: ThumbnailHelper | undefined;
+  const warnings: string[] = [];
+  const logger: Logger = { ...nullLogger, warn: (m) => warnings.push(m) };
+  setup(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'ft-helper-'));
+    starts = path.join(dir, '.starts');
+    warnings.length = 0;
+  });
+  teardown(() => {
+    helper?.dispose();
+    helper = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const images = (...names: string[]): void => names.forEach((n) => writeFileSync(path.join(dir, n), 'x'));
+  const make = (env: Record<string, string> = {}, size = 2): ThumbnailHelper =>
+    (helper = new ThumbnailHelper({ helperFile: FAKE, size: () => size, logger, env: { FAKE_STARTS_FILE: starts, ...env } }));
+  const startCount = (): number => readFileSync(starts, 'utf8').trim().split('\n').length;
+  const job = (h: ThumbnailHelper, signal?: AbortSignal, onProgress?: (p: JobProgress) => void) =>
+    h.run({ folder: dir, settings: parseSettings({}), force: false, signal, onProgress });
+
+  test('nothing starts until the first job; a job runs in the helper with its progress; the helper is reused', async () => {
+    images('a.jpg', 'b.jpg', 'bad.jpg');
+    const h = make();
+    assert.equal(h.pid, undefined);
+    const seen: number[] = [];
+    const s = await job(h, undefined, (p) => seen.push(p.done));
+    assert.deepEqual([s.images, s.thumbnails, s.failed.map((f) => f.code), s.cancelled], [2, 4, ['CORRUPT_JPEG'], false]);
+    assert.ok(h.pid !== undefined && h.pid !== process.pid);
+    assert.equal(seen.at(-1), 3);
+    await job(h);
+    assert.equal(startCount(), 1, 'one helper for both jobs');
+  });
+
+  test('cancelling stops the job within 200 ms and says so', async () => {
+    images(...Array.from({ length: 40 }, (_, i) => `p${i}.jpg`));
+    const h = make({ FAKE_MS: '100' });
+    const controller = new AbortController();
+    let t0 = 0;
+    const s = await job(h, controller.signal, (p) => {
+      if (p.done >= 2 && !controller.signal.aborted) {
+        t0 = Date.now();
+        controller.abort();
+      }
+    });
+    assert.ok(Date.now() - t0 < 200, `${Date.now() - t0} ms`);
+    assert.equal(s.cancelled, true);
+    assert.ok(s.images < 40);
+  });
+
+  test('resize reaches the helper pool', async () => {
+    images('a.jpg');
+    const h = make();
+    await job(h);
+    h.resize(5);
+    const deadline = Date.now() + 2000;
+    while (h.stats?.size !== 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(h.stats?.size, 5);
+  });
+
+  test('a crash goes on in a new helper: the images in flight are retried one at a time and made', async () => {
+    images('a.jpg', 'b.jpg', 'crash-once.jpg', 'd.jpg', 'e.jpg');
+    const h = make();
+    const s = await job(h);
+    assert.deepEqual([s.images, s.failed.length], [5, 0]);
+    assert.ok(startCount() >= 2, 'a new helper took over');
+    assert.match(warnings.join('\n'), /stopped \(SIGSEGV\) with [12] image\(s\) in flight/);
+  });
+
+  test('an image that crashes the decoder again, alone, is CRASHED_DECODER once; no loop, the rest made', async () => {
+    images('a.jpg', 'crash-always.jpg', 'c.jpg', 'd.jpg');
+    const h = make();
+    const s = await job(h);
+    assert.deepEqual(s.failed.map((f) => [path.basename(f.file), f.code]), [['crash-always.jpg', 'CRASHED_DECODER']]);
+    assert.match(s.failed[0].message, /crash-always\.jpg: the image decoder crashed on this file \(SIGSEGV\); it was tried on its own/);
+    assert.equal(s.images, 3);
+    assert.ok(startCount() <= 4, `${startCount()} helpers started`);
+  });
+
+  test('a helper that cannot start fails the job once with the reason, without a respawn loop', async () => {
+    images('a.jpg');
+    const h = make({ FAKE_FAIL_START: '1' });
+    await assert.rejects(job(h), /could not start the thumbnail helper \(exit code 3\): fake helper: refusing to start/);
+    assert.equal(startCount(), 1);
+  });
+
+  test('dispose stops the helper process', async () => {
+    images('a.jpg');
+    const h = make();
+    await job(h);
+    const pid = h.pid!;
+    h.dispose();
+    const deadline = Date.now() + 2000;
+    let alive = true;
+    while (alive && Date.now() < deadline) {
+      try {
+        process.kill(pid, 0);
+        await new Promise((r) => setTimeout(r, 20));
+      } catch {
+        alive = false;
+      }
+    }
+    assert.equal(alive, false);
+  });
+});
+
+suite('helper process: the real helper (src/helper/index.ts) runs the engine', () => {
+  test('makes the thumbnails of a folder, then exits by itself when idle', async function () {
+    this.timeout(30_000);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ft-real-helper-'));
+    try {
+      await jpeg(path.join(dir, 'a.jpg'), 640, 480);
+      await jpeg(path.join(dir, 'sub', 'b.jpg'), 640, 480);
+      const h = new ThumbnailHelper({
+        helperFile: path.resolve(__dirname, '../../../src/helper/index.js'),
+        size: () => 1,
+        logger: nullLogger,
+        env: { FT_HELPER_IDLE_MS: '300' },
+      });
+      const s = await h.run({ folder: dir, settings: parseSettings({ sizes: ['64x64'] }), force: false });
+      assert.deepEqual([s.images, s.thumbnails, s.failed.length], [2, 2, 0]);
+      assert.equal((await dims(path.join(dir, 'sub', 'thumbnails', '64x64', 'b.jpg'))).width, 64);
+      const pid = h.pid;
+      assert.ok(pid !== undefined);
+      const deadline = Date.now() + 10_000;
+      while (h.pid !== undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(h.pid, undefined, 'the idle helper exited');
+      assert.throws(() => process.kill(pid, 0));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
