@@ -36,7 +36,7 @@ Options:
   --sizes 1024x1024,512x512   boxes to fit thumbnails in (default: 1024,512,256,128,64,32 squares)
   --quality 65                JPEG quality 1-100
   --workers N                 worker threads (0 = one per core, the default)
-  --max-decode-mb N           memory one image's decode may use (default 192); bigger progressive
+  --max-decode-mb N           memory one image's decode may use (default 160); bigger progressive
                               JPEGs are refused as TOO_BIG_TO_DECODE
   --no-subfolders             only the folder itself
   --exclude GLOB              skip matching files/folders (repeatable)

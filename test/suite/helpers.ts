@@ -23,11 +23,11 @@ export async function api(): Promise<ThumbnailsApi> {
  * A fresh folder in the workspace with `count` JPEGs of the given size, made by a child process
  * (makeImages.ts): the extension host itself must never load sharp.
  */
-export async function makePhotoFolder(name: string, count: number, width = 800, height = 600): Promise<string> {
+export async function makePhotoFolder(name: string, count: number, width = 800, height = 600, noise = false): Promise<string> {
   const dir = path.join(workspaceRoot(), name);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  execFileSync(process.execPath, [path.join(__dirname, 'makeImages.js'), dir, String(count), String(width), String(height)], {
+  execFileSync(process.execPath, [path.join(__dirname, 'makeImages.js'), dir, String(count), String(width), String(height), noise ? 'noise' : 'flat'], {
     env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
   });
   return dir;

@@ -55,8 +55,8 @@ suite('engine: settings', () => {
     assert.match(problems({ quality: 65.5 })[0], /thumbnails\.quality: 65\.5/);
   });
 
-  test('maxDecodeMB: a whole number of MB from 32 to 65536, 192 by default', () => {
-    assert.equal(parseSettings({}).maxDecodeMB, 192);
+  test('maxDecodeMB: a whole number of MB from 32 to 65536, 160 by default', () => {
+    assert.equal(parseSettings({}).maxDecodeMB, 160);
     assert.equal(parseSettings({ maxDecodeMB: 1024 }).maxDecodeMB, 1024);
     for (const bad of [31, 65537, 1.5, '256']) {
       assert.match(problems({ maxDecodeMB: bad })[0], /^thumbnails\.maxDecodeMB: .* is not a whole number from 32 to 65536$/, String(bad));

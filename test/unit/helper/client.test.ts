@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -9,6 +10,7 @@ import { parseSettings } from '../../../src/core/settings';
 import { dims, jpeg } from '../engine/fixtures';
 
 const FAKE = path.resolve(__dirname, '../../fixtures/helpers/fakeHelper.js');
+const REAL = path.resolve(__dirname, '../../../src/helper/index.js');
 
 suite('helper process: the client side of the process boundary (fixture helper, no sharp)', () => {
   let dir: string;
@@ -98,6 +100,31 @@ suite('helper process: the client side of the process boundary (fixture helper, 
     assert.equal(startCount(), 1);
   });
 
+  test('the real helper exits at once when its extension host dies (SIGKILL, no clean-up): none is left behind', async () => {
+    images('a.jpg');
+    const parent = spawn(process.execPath, ['-e', `
+      const { ThumbnailHelper } = require(${JSON.stringify(path.resolve(__dirname, '../../../src/core/helper/client.js'))});
+      const { parseSettings } = require(${JSON.stringify(path.resolve(__dirname, '../../../src/core/settings.js'))});
+      const h = new ThumbnailHelper({ helperFile: ${JSON.stringify(REAL)}, size: () => 1, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+      h.run({ folder: ${JSON.stringify(dir)}, settings: parseSettings({}), force: false }).then(() => console.log(h.pid));
+      setInterval(() => {}, 1000);
+    `], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const pid = await new Promise<number>((resolve) => parent.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
+    process.kill(pid, 0); // alive while its parent is
+    parent.kill('SIGKILL');
+    const deadline = Date.now() + 5000;
+    let alive = true;
+    while (alive && Date.now() < deadline) {
+      try {
+        process.kill(pid, 0);
+        await new Promise((r) => setTimeout(r, 20));
+      } catch {
+        alive = false;
+      }
+    }
+    assert.equal(alive, false, 'the orphaned helper exited');
+  });
+
   test('dispose stops the helper process', async () => {
     images('a.jpg');
     const h = make();
@@ -126,7 +153,7 @@ suite('helper process: the real helper (src/helper/index.ts) runs the engine', (
       await jpeg(path.join(dir, 'a.jpg'), 640, 480);
       await jpeg(path.join(dir, 'sub', 'b.jpg'), 640, 480);
       const h = new ThumbnailHelper({
-        helperFile: path.resolve(__dirname, '../../../src/helper/index.js'),
+        helperFile: REAL,
         size: () => 1,
         logger: nullLogger,
         env: { FT_HELPER_IDLE_MS: '300' },
