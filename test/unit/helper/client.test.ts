@@ -171,4 +171,22 @@ suite('helper process: the real helper (src/helper/index.ts) runs the engine', (
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+
+  test('an image that crashes the real decoder every time: CRASHED_DECODER once, every other image made', async function () {
+    this.timeout(60_000);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ft-crash-helper-'));
+    try {
+      for (const name of ['a', 'b', 'crash-always', 'd', 'e', 'f']) await jpeg(path.join(dir, `${name}.jpg`), 640, 480);
+      const h = new ThumbnailHelper({ helperFile: path.resolve(__dirname, '../../fixtures/helpers/crashingHelper.js'), size: () => 2, logger: nullLogger });
+      const s = await h.run({ folder: dir, settings: parseSettings({ sizes: ['64x64'] }), force: false });
+      assert.deepEqual(s.failed.map((f) => [path.basename(f.file), f.code]), [['crash-always.jpg', 'CRASHED_DECODER']]);
+      assert.match(s.failed[0].message, /\(SIGSEGV\)/);
+      assert.equal(s.images, 5);
+      assert.ok(h.starts <= 3, `${h.starts} helpers started`);
+      h.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
