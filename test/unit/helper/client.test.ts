@@ -182,7 +182,8 @@ suite('helper process: the real helper (src/helper/index.ts) runs the engine', (
       const s = await h.run({ folder: dir, settings: parseSettings({ sizes: ['64x64'] }), force: false });
       assert.deepEqual(s.failed.map((f) => [path.basename(f.file), f.code]), [['crash-always.jpg', 'CRASHED_DECODER']]);
       assert.match(s.failed[0].message, /\(SIGSEGV\)/);
-      assert.equal(s.images, 5);
+      // An image finished just before a crash whose word was lost is up to date when retried.
+      assert.equal(s.images + s.skipped, 5);
       assert.ok(h.starts <= 3, `${h.starts} helpers started`);
       h.dispose();
     } finally {
