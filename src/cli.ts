@@ -1,4 +1,4 @@
-#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=8388608 GLIBC_TUNABLES=glibc.malloc.hugetlb=1 node
+#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=8388608 GLIBC_TUNABLES=glibc.malloc.hugetlb=1 node --expose-gc
 /**
  * Command-line front end: `folder-thumbnails <folder> [options]`. Drives the same engine as the
  * extension. Exit codes: 0 every image succeeded, 1 some failed, 2 bad arguments, 128 + the signal's number
@@ -17,6 +17,8 @@
  * - NODE_EXTRA_CA_CERTS unset: the CLI opens no TLS connection, and Node reads and parses that
  *   certificate file at every start when it is set (40-60 ms of a 100 ms start on our test machine,
  *   where it names the system's whole bundle).
+ * - --expose-gc: V8's collector for the workers' young collections (src/worker/gc.ts), as the
+ *   editor's helper process starts with the same settings (src/core/helper/protocol.ts).
  * glibc reads these only at process start; restarting ourselves with them set kept a second Node
  * process (~45 MB) alive for the whole run, which cost more than it saved. `env -S` needs
  * coreutils 8.30+ (Debian 10+) or BSD env; `node dist/cli.js` works anywhere, without them.
