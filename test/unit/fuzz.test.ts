@@ -43,7 +43,7 @@ suite('fuzz: hostile JPEGs through the CLI (test/fuzz)', function () {
     assert.equal(mutant.unclassified, 0, text);
     // Both outcomes, or the mutations are too weak (all made) or too blunt (all failed) to test much.
     assert.ok(mutant.made >= 30 && mutant.failed >= 30, text);
-    const corpus = readdirSync(defaultOptions.regressionsDir as string).filter((n) => /\.jpe?g$/i.test(n));
+    const corpus = readdirSync(defaultOptions.regressionsDir as string, { recursive: true }).filter((n) => /\.jpe?g$/i.test(String(n)));
     assert.equal(regression.total, corpus.length, text);
   });
 
