@@ -73,7 +73,7 @@ export interface Finding {
   /** The input's name in its folder, and how it was made. */
   name?: string;
   origin?: string;
-  /** Where its bytes were saved. */
+  /** Where its bytes were saved (a folder when several files reproduce it only together). */
   saved?: string;
   /** Times seen (the same bytes, or the same odd name, in several folders). */
   count: number;
@@ -212,7 +212,7 @@ export async function runFuzz(overrides: Partial<FuzzOptions> = {}): Promise<Fuz
    * Saves the input behind a violation as <kind>-<hash>.jpg (once per content; per name for the
    * valid files under odd names, where the name is the problem), shortened first when big.
    */
-  const record = async (folder: string, v: Violation, workers: number, input?: Input): Promise<void> => {
+  const record = async (folder: string, v: Violation, workers: number, input?: Input, savedFolder?: string): Promise<void> => {
     let bytes = input?.bytes;
     const byName = input?.role === 'valid';
     const key = !input ? `${v.kind} ${folder} ${v.detail}` : `${v.kind}-${hash(byName ? Buffer.from(input.name) : input.bytes)}`;
@@ -228,7 +228,7 @@ export async function runFuzz(overrides: Partial<FuzzOptions> = {}): Promise<Fuz
       bytes = await shortestStart(bytes, (candidate) => reproduces([{ ...input, bytes: candidate }], v.kind, workers), { runs: 16 });
       if (bytes.length < original) detail += ` (saved: its first ${bytes.length - 2} of ${original} bytes and an EOI, which reproduce it)`;
     }
-    const finding: Finding = { kind: v.kind, folder, detail, name: input?.name, origin: input?.origin, count: 1 };
+    const finding: Finding = { kind: v.kind, folder, detail, name: input?.name, origin: input?.origin, saved: savedFolder, count: 1 };
     if (input && bytes) {
       finding.saved = path.join(options.findingsDir, `${key}.jpg`);
       writeFileSync(finding.saved, bytes);
@@ -279,7 +279,7 @@ export async function runFuzz(overrides: Partial<FuzzOptions> = {}): Promise<Fuz
         const dir = path.join(options.findingsDir, `${v.kind}-${name}-${hash(Buffer.concat(group.map((i) => i.bytes)))}`);
         writeInputs(dir, group);
         const which = group.length === inputs.length ? 'no half of the folder reproduces it' : `${group.length} of its files reproduce it only together`;
-        await record(name, { ...v, detail: `${v.detail} (${which}: saved in ${dir}/, run the CLI there with --workers ${workers})` }, workers);
+        await record(name, { ...v, detail: `${v.detail} (${which}: run the CLI on the saved folder with --workers ${workers})` }, workers, undefined, `${dir}/`);
       }
     }
     const rss = result.peakRssBytes === undefined ? '?' : `${Math.round(result.peakRssBytes / 2 ** 20)} MB`;

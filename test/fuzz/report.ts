@@ -35,7 +35,7 @@ export function formatReport(report: FuzzReport): string {
   if (report.findings.length > 0) {
     lines.push(`findings (saved in ${o.findingsDir}, listed in its index.txt):`);
     for (const f of report.findings) {
-      const what = f.saved ? `${f.saved}  (${f.name})` : `${f.folder}, no single input`;
+      const what = f.saved ? `${f.saved}${f.name ? `  (${f.name})` : ''}` : `${f.folder}, no single input`;
       const times = f.count > 1 ? ` (x${f.count})` : '';
       lines.push(`  ${f.kind}${times}: ${what}\n      ${f.detail.slice(0, 400)}${f.origin ? `\n      ${f.origin.slice(0, 300)}` : ''}`);
     }
