@@ -2,8 +2,8 @@
  * The fuzz run: seeds, then the regression corpus, then the mutants in batches, each folder
  * through one CLI process and checked (check.ts). An input that breaks the process as a whole
  * (crash, hang, memory) is found by rerunning halves of its folder. Every violating input is
- * saved under its kind and content hash so it can be replayed; copied into test/fuzz/regressions,
- * it is run every time from then on.
+ * saved under its kind and content hash so it can be replayed (files that only reproduce
+ * together, as a folder); copied into test/fuzz/regressions, it is run every time from then on.
  */
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,6 +39,8 @@ export interface FuzzOptions {
   findingsDir: string;
   /** Files run every time, in a folder of their own; undefined: none. */
   regressionsDir?: string;
+  /** Run the unmutated seeds first, as a folder that must be made entirely. */
+  checkSeeds: boolean;
   /**
    * Per violation kind, how many are narrowed down by reruns: the culprit of a process-wide one
    * found by halves, a big input shortened (reduce.ts).
@@ -59,6 +61,7 @@ export const defaultOptions: FuzzOptions = {
   maxRssMb: 300,
   findingsDir: path.join(os.tmpdir(), 'ft-fuzz-findings'),
   regressionsDir: path.join(ROOT, 'test', 'fuzz', 'regressions'),
+  checkSeeds: true,
   isolate: 10,
 };
 
@@ -70,7 +73,7 @@ export interface Finding {
   /** The input's name in its folder, and how it was made. */
   name?: string;
   origin?: string;
-  /** Where its bytes were saved. */
+  /** Where its bytes were saved (a folder when several files reproduce it only together). */
   saved?: string;
   /** Times seen (the same bytes, or the same odd name, in several folders). */
   count: number;
@@ -125,17 +128,25 @@ function mutants(all: readonly Seed[], seed: number, from: number, to: number): 
   return out;
 }
 
-function regressionInputs(dir: string | undefined): Input[] {
+/**
+ * The regression corpus: its files, run together, and each of its subfolders, run alone (files
+ * that reproduce a violation only together, as a finding's folder holds them).
+ */
+function regressionFolders(dir: string | undefined): Array<{ name: string; inputs: Input[] }> {
   if (!dir) return [];
-  let names: string[];
-  try {
-    names = readdirSync(dir).sort();
-  } catch {
-    return [];
-  }
-  return names
-    .filter((n) => /\.jpe?g$/i.test(n) && lstatSync(path.join(dir, n)).isFile())
-    .map((n) => ({ name: n, bytes: readFileSync(path.join(dir, n)), role: 'regression' as const, origin: `regressions/${n}` }));
+  const read = (folder: string, name: string): { name: string; inputs: Input[] } => {
+    const files = readdirSync(folder)
+      .sort()
+      .filter((n) => /\.jpe?g$/i.test(n) && lstatSync(path.join(folder, n)).isFile());
+    const origin = path.relative(path.dirname(dir), folder);
+    return { name, inputs: files.map((n) => ({ name: n, bytes: readFileSync(path.join(folder, n)), role: 'regression' as const, origin: `${origin}/${n}` })) };
+  };
+  if (!existsSync(dir)) return [];
+  const subfolders = readdirSync(dir)
+    .sort()
+    .filter((n) => lstatSync(path.join(dir, n)).isDirectory())
+    .map((n) => read(path.join(dir, n), `regressions-${n}`));
+  return [read(dir, 'regressions'), ...subfolders].filter((f) => f.inputs.length > 0);
 }
 
 function writeInputs(folder: string, inputs: readonly Input[]): void {
@@ -175,21 +186,21 @@ export async function runFuzz(overrides: Partial<FuzzOptions> = {}): Promise<Fuz
   mkdirSync(options.findingsDir, { recursive: true });
   let rssFiles = 0;
 
-  const run = (folder: string) =>
+  const run = (folder: string, workers: number) =>
     runCli({
       cli: options.cli,
-      args: [folder, '--json', '--sizes', options.sizes.join(','), '--workers', String(options.workers)],
+      args: [folder, '--json', '--sizes', options.sizes.join(','), '--workers', String(workers)],
       timeoutMs: options.timeoutMs,
       rssFile: path.join(scratch, `rss-${rssFiles++}`),
       turbojpeg: options.turbojpeg,
     });
 
   /** Whether a run over just `inputs`, in a fresh folder, shows a violation of `kind`. */
-  const reproduces = async (inputs: Input[], kind: ViolationKind): Promise<boolean> => {
+  const reproduces = async (inputs: Input[], kind: ViolationKind, workers: number): Promise<boolean> => {
     const folder = path.join(scratch, `rerun-${++report.isolationRuns}`);
     writeInputs(folder, inputs);
     try {
-      const again = await run(folder);
+      const again = await run(folder, workers);
       if (PROCESS_KINDS.includes(kind)) return processViolations(again, maxRssBytes).some((v) => v.kind === kind);
       return (await checkRun(folder, inputs, again, { sizes, maxRssBytes })).violations.some((v) => v.kind === kind);
     } finally {
@@ -201,7 +212,7 @@ export async function runFuzz(overrides: Partial<FuzzOptions> = {}): Promise<Fuz
    * Saves the input behind a violation as <kind>-<hash>.jpg (once per content; per name for the
    * valid files under odd names, where the name is the problem), shortened first when big.
    */
-  const record = async (folder: string, v: Violation, input?: Input): Promise<void> => {
+  const record = async (folder: string, v: Violation, workers: number, input?: Input, savedFolder?: string): Promise<void> => {
     let bytes = input?.bytes;
     const byName = input?.role === 'valid';
     const key = !input ? `${v.kind} ${folder} ${v.detail}` : `${v.kind}-${hash(byName ? Buffer.from(input.name) : input.bytes)}`;
@@ -214,10 +225,10 @@ export async function runFuzz(overrides: Partial<FuzzOptions> = {}): Promise<Fuz
     if (input && bytes && !byName && bytes.length > SMALL && v.kind !== 'outside-changed' && (reduced.get(v.kind) ?? 0) < options.isolate) {
       reduced.set(v.kind, (reduced.get(v.kind) ?? 0) + 1);
       const original = bytes.length;
-      bytes = await shortestStart(bytes, (candidate) => reproduces([{ ...input, bytes: candidate }], v.kind), { runs: 16 });
+      bytes = await shortestStart(bytes, (candidate) => reproduces([{ ...input, bytes: candidate }], v.kind, workers), { runs: 16 });
       if (bytes.length < original) detail += ` (saved: its first ${bytes.length - 2} of ${original} bytes and an EOI, which reproduce it)`;
     }
-    const finding: Finding = { kind: v.kind, folder, detail, name: input?.name, origin: input?.origin, count: 1 };
+    const finding: Finding = { kind: v.kind, folder, detail, name: input?.name, origin: input?.origin, saved: savedFolder, count: 1 };
     if (input && bytes) {
       finding.saved = path.join(options.findingsDir, `${key}.jpg`);
       writeFileSync(finding.saved, bytes);
@@ -227,12 +238,12 @@ export async function runFuzz(overrides: Partial<FuzzOptions> = {}): Promise<Fuz
     report.findings.push(finding);
   };
 
-  const runFolder = async (name: string, inputs: Input[]): Promise<void> => {
+  const runFolder = async (name: string, inputs: Input[], workers = options.workers): Promise<void> => {
     const folder = path.join(work, name);
     writeInputs(folder, inputs);
     const inOutput = (rel: string): boolean => rel === `${name}/thumbnails` || rel.startsWith(`${name}/thumbnails/`);
     const before = snapshot(work, inOutput);
-    const result = await run(folder);
+    const result = await run(folder, workers);
     const changed = changes(before, snapshot(work, inOutput));
     const checked = await checkRun(folder, inputs, result, { sizes, maxRssBytes });
     for (const line of changed) checked.violations.push({ kind: 'outside-changed', detail: line });
@@ -249,19 +260,27 @@ export async function runFuzz(overrides: Partial<FuzzOptions> = {}): Promise<Fuz
     for (const v of checked.violations) {
       report.violations[v.kind] = (report.violations[v.kind] ?? 0) + 1;
       if (v.input || !processWide.has(v.kind)) {
-        await record(name, v, v.input);
+        await record(name, v, workers, v.input);
         continue;
       }
       // A process-wide violation: which input? Reruns of halves, for the first folders of a kind.
       const done = reduced.get(v.kind) ?? 0;
       if (done >= options.isolate) {
-        await record(name, { ...v, detail: `${v.detail} (culprit not searched: --isolate ${options.isolate} reached)` });
+        await record(name, { ...v, detail: `${v.detail} (culprit not searched: --isolate ${options.isolate} reached)` }, workers);
         continue;
       }
       reduced.set(v.kind, done + 1);
-      const found = await culprits(inputs, (part) => reproduces(part, v.kind), { runs: 24 });
-      if (found.length === 0) await record(name, { ...v, detail: `${v.detail} (no part of the folder reproduces it alone)` });
-      for (const input of found) await record(name, v, input);
+      for (const group of await culprits(inputs, (part) => reproduces(part, v.kind, workers), { runs: 24 })) {
+        if (group.length === 1) {
+          await record(name, v, workers, group[0]);
+          continue;
+        }
+        // Only together: the group's files are the reproduction, kept as a folder.
+        const dir = path.join(options.findingsDir, `${v.kind}-${name}-${hash(Buffer.concat(group.map((i) => i.bytes)))}`);
+        writeInputs(dir, group);
+        const which = group.length === inputs.length ? 'no half of the folder reproduces it' : `${group.length} of its files reproduce it only together`;
+        await record(name, { ...v, detail: `${v.detail} (${which}: run the CLI on the saved folder with --workers ${workers})` }, workers, undefined, `${dir}/`);
+      }
     }
     const rss = result.peakRssBytes === undefined ? '?' : `${Math.round(result.peakRssBytes / 2 ** 20)} MB`;
     const bad = checked.violations.length === 0 ? '' : `, ${checked.violations.length} violations (${[...new Set(checked.violations.map((v) => v.kind))].join(', ')})`;
@@ -270,9 +289,10 @@ export async function runFuzz(overrides: Partial<FuzzOptions> = {}): Promise<Fuz
   };
 
   try {
-    await runFolder('seeds', all.map((s) => ({ name: `${s.name}.jpg`, bytes: s.bytes, role: 'valid', origin: `seed ${s.name}` })));
-    const regressions = regressionInputs(options.regressionsDir);
-    if (regressions.length > 0) await runFolder('regressions', regressions);
+    if (options.checkSeeds) await runFolder('seeds', all.map((s) => ({ name: `${s.name}.jpg`, bytes: s.bytes, role: 'valid', origin: `seed ${s.name}` })));
+    // One worker: the files then go through it in the same order every run, so a finding that
+    // needs one file decoded after another by the same worker is replayed as it was found.
+    for (const { name, inputs } of regressionFolders(options.regressionsDir)) await runFolder(name, inputs, 1);
     const batches = Math.ceil(options.count / options.batchSize);
     for (let b = 0; b < batches; b++) {
       const from = b * options.batchSize;

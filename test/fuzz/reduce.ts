@@ -1,6 +1,6 @@
 /**
  * Narrowing a violation down to something small to keep: which inputs of a folder cause it
- * (delta debugging by halves), and the shortest start of a file that still does. Both only ask
+ * (bisection by halves), and the shortest start of a file that still does. Both only ask
  * a `reproduces` callback (a CLI run), within a budget of runs.
  */
 
@@ -9,19 +9,20 @@ export interface Budget {
 }
 
 /**
- * The inputs that reproduce a violation on their own, found by trying halves and halves of
- * those. Empty when none does alone (two inputs together, or a flaky violation).
+ * Groups of inputs that reproduce a violation without the rest, found by trying halves and
+ * halves of those: one input each when it alone does, several when only together (no half of
+ * them reproduces: two files in a row through one decoder, or a rare race).
  */
-export async function culprits<T>(inputs: T[], reproduces: (part: T[]) => Promise<boolean>, budget: Budget): Promise<T[]> {
-  if (inputs.length <= 1) return inputs;
-  const found: T[] = [];
+export async function culprits<T>(inputs: T[], reproduces: (part: T[]) => Promise<boolean>, budget: Budget): Promise<T[][]> {
+  if (inputs.length <= 1) return [inputs];
+  const groups: T[][] = [];
   const mid = Math.ceil(inputs.length / 2);
   for (const half of [inputs.slice(0, mid), inputs.slice(mid)]) {
     if (budget.runs <= 0) break;
     budget.runs--;
-    if (await reproduces(half)) found.push(...(await culprits(half, reproduces, budget)));
+    if (await reproduces(half)) groups.push(...(await culprits(half, reproduces, budget)));
   }
-  return found;
+  return groups.length > 0 ? groups : [inputs];
 }
 
 const EOI = Buffer.from([0xff, 0xd9]);

@@ -2,7 +2,7 @@
  * The fuzz run's counts as text: what was made, what failed with which code, which violations,
  * peak memory, time, and where each finding was saved.
  */
-import type { FuzzReport } from './harness';
+import { defaultOptions, type FuzzReport } from './harness';
 
 const mb = (bytes: number): string => `${Math.round(bytes / 2 ** 20)} MB`;
 
@@ -20,6 +20,7 @@ export function formatReport(report: FuzzReport): string {
   const { options: o, inputs } = report;
   const lines: string[] = [];
   lines.push(`fuzz: --seed ${o.seed} --count ${o.count}, ${report.folders} folders of <= ${o.batchSize} (+4 oddly named), sizes ${o.sizes.join(',')}, ${o.workers} workers, ${o.cli}`);
+  lines.push(`  (replay: npm run fuzz -- --seed ${o.seed} --count ${o.count}${o.batchSize === defaultOptions.batchSize ? '' : ` --batch ${o.batchSize}`})`);
   for (const [role, t] of Object.entries(inputs)) {
     if (t.total === 0) continue;
     lines.push(`  ${role.padEnd(10)} ${String(t.total).padStart(6)}: ${t.made} made, ${t.failed} failed${t.unclassified ? `, ${t.unclassified} unclassified (process gave no summary)` : ''}`);
@@ -34,7 +35,7 @@ export function formatReport(report: FuzzReport): string {
   if (report.findings.length > 0) {
     lines.push(`findings (saved in ${o.findingsDir}, listed in its index.txt):`);
     for (const f of report.findings) {
-      const what = f.saved ? `${f.saved}  (${f.name})` : `${f.folder}, no single input`;
+      const what = f.saved ? `${f.saved}${f.name ? `  (${f.name})` : ''}` : `${f.folder}, no single input`;
       const times = f.count > 1 ? ` (x${f.count})` : '';
       lines.push(`  ${f.kind}${times}: ${what}\n      ${f.detail.slice(0, 400)}${f.origin ? `\n      ${f.origin.slice(0, 300)}` : ''}`);
     }
