@@ -164,9 +164,14 @@ static napi_value decode(napi_env env, napi_callback_info info) {
   if (jpeg == NULL) return fail(env, strerror(errno));
   char message[256] = "";
   size_t written = 0;
-  int width, height, subsampling, colourspace;
+  int width = 0, height = 0, subsampling = -1, colourspace = -1;
   if (tj.decompressHeader3(h->decompressor, jpeg, size, &width, &height, &subsampling, &colourspace) != 0) {
     snprintf(message, sizeof message, "%s", tj.getErrorStr2(h->decompressor));
+  } else if (width < 1 || height < 1) {
+    /* After a failed decode, libjpeg-turbo 2.1's handle can report success here without reading
+       the frame: width and height would be stale or unset, and decompress2 would then write the
+       real image past `into` (found by the fuzz harness: test/fuzz/regressions/signal-pairs). */
+    snprintf(message, sizeof message, "no frame size in the header");
   } else if (grey ? colourspace != TJCS_GRAY : colourspace != TJCS_YCbCr && colourspace != TJCS_RGB) {
     snprintf(message, sizeof message, "colour space %d is not %s", colourspace, grey ? "greyscale" : "YCbCr or RGB");
   } else {
@@ -183,7 +188,12 @@ static napi_value decode(napi_env env, napi_callback_info info) {
     }
   }
   free(jpeg);
-  if (written == 0) return fail(env, message);
+  if (written == 0) {
+    /* A handle that failed is not reused: its state after an error is what let stale sizes through. */
+    tj.destroy(h->decompressor);
+    h->decompressor = NULL;
+    return fail(env, message);
+  }
   napi_value result;
   return napi_create_int64(env, (int64_t)written, &result) == 0 ? result : NULL;
 }

@@ -76,6 +76,24 @@ suite('native: turbojpeg.node decodes and encodes plain JPEGs', function () {
     assert.throws(() => codec.decode(tail, 1, false, into), /File too large/);
   });
 
+  test('a handle that failed is not reused: truncated and bad-scan files in turn are refused, no memory error', function () {
+    // The fuzz harness's pairs (test/fuzz/regressions/signal-pairs): before the fix, the reused
+    // handle reported a stale or unset frame size and the process died (SIGSEGV or SIGABRT).
+    const pairs = path.join(ROOT, 'test', 'fuzz', 'regressions', 'signal-pairs');
+    const addon = path.join(nativeHelpersFolder()!, 'turbojpeg.node');
+    const script = `
+      const { loadTurboJpeg } = require(${JSON.stringify(path.join(ROOT, 'out', 'src', 'native', 'turbojpeg.js'))});
+      const tj = loadTurboJpeg(${JSON.stringify(addon)}, (e) => { throw e; });
+      let refused = 0;
+      for (let round = 0; round < 3; round++) for (let i = 1; i <= 8; i++) for (const kind of ['truncated', 'bad-scan']) {
+        try { tj.decode(require('path').join(${JSON.stringify(pairs)}, 'signal-pair' + i + '-' + kind + '.jpg'), 8, false, Buffer.alloc(64 * 64 * 3)); }
+        catch (e) { refused++; console.log(kind, e.message.slice(0, 60)); } // printing between calls is what made the old code crash every time
+      }
+      console.log(refused);`;
+    const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    assert.equal(out.trim().split('\n').pop(), '48');
+  });
+
   test('encodes RGB and grey pixels into an open file: a JPEG sharp reads back, its size returned', async () => {
     for (const channels of [3, 1] as const) {
       const w = 64;
