@@ -157,7 +157,11 @@ static napi_value decode(napi_env env, napi_callback_info info) {
     return fail(env, "decode(file, shrink 1|2|4|8, grey, into)");
   }
   Handles *h = handles(env);
-  if (h->decompressor == NULL && (h->decompressor = tj.initDecompress()) == NULL) return fail(env, "cannot start a TurboJPEG decompressor");
+  /* A fresh decompressor for every file: libjpeg keeps tables from the previous image (for
+     abbreviated datastreams), so with a reused handle a file without its own quantisation tables
+     was decoded with the last file's, and one after a failed decode could read a stale size. */
+  if (h->decompressor != NULL) tj.destroy(h->decompressor);
+  if ((h->decompressor = tj.initDecompress()) == NULL) return fail(env, "cannot start a TurboJPEG decompressor");
 
   size_t size = 0;
   unsigned char *jpeg = read_file(file, &size);
@@ -168,9 +172,9 @@ static napi_value decode(napi_env env, napi_callback_info info) {
   if (tj.decompressHeader3(h->decompressor, jpeg, size, &width, &height, &subsampling, &colourspace) != 0) {
     snprintf(message, sizeof message, "%s", tj.getErrorStr2(h->decompressor));
   } else if (width < 1 || height < 1) {
-    /* After a failed decode, libjpeg-turbo 2.1's handle can report success here without reading
-       the frame: width and height would be stale or unset, and decompress2 would then write the
-       real image past `into` (found by the fuzz harness: test/fuzz/regressions/signal-pairs). */
+    /* After a failed decode, libjpeg-turbo 2.1's reused handle reported success here without
+       reading the frame, and decompress2 then wrote the real image past `into` (found by the fuzz
+       harness: test/fuzz/regressions/signal-pairs). Handles are no longer reused; this stays. */
     snprintf(message, sizeof message, "no frame size in the header");
   } else if (grey ? colourspace != TJCS_GRAY : colourspace != TJCS_YCbCr && colourspace != TJCS_RGB) {
     snprintf(message, sizeof message, "colour space %d is not %s", colourspace, grey ? "greyscale" : "YCbCr or RGB");
@@ -188,12 +192,9 @@ static napi_value decode(napi_env env, napi_callback_info info) {
     }
   }
   free(jpeg);
-  if (written == 0) {
-    /* A handle that failed is not reused: its state after an error is what let stale sizes through. */
-    tj.destroy(h->decompressor);
-    h->decompressor = NULL;
-    return fail(env, message);
-  }
+  tj.destroy(h->decompressor);
+  h->decompressor = NULL;
+  if (written == 0) return fail(env, message);
   napi_value result;
   return napi_create_int64(env, (int64_t)written, &result) == 0 ? result : NULL;
 }

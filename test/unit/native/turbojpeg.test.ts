@@ -76,6 +76,25 @@ suite('native: turbojpeg.node decodes and encodes plain JPEGs', function () {
     assert.throws(() => codec.decode(tail, 1, false, into), /File too large/);
   });
 
+  test('no state carries over between files: one without quantisation tables is refused even right after a good one', async () => {
+    const src = await jpeg(path.join(dir, 'a.jpg'), 300, 200);
+    const bytes = readFileSync(src);
+    // Drop every DQT segment (FF DB) of the head: libjpeg would take the last image's tables.
+    const parts: Buffer[] = [bytes.subarray(0, 2)];
+    let i = 2;
+    while (bytes[i + 1] !== 0xda) {
+      const end = i + 2 + bytes.readUInt16BE(i + 2);
+      if (bytes[i + 1] !== 0xdb) parts.push(bytes.subarray(i, end));
+      i = end;
+    }
+    parts.push(bytes.subarray(i));
+    const noTables = path.join(dir, 'no-tables.jpg');
+    writeFileSync(noTables, Buffer.concat(parts));
+    const into = Buffer.alloc(300 * 200 * 3);
+    assert.equal(codec.decode(src, 1, false, into), 300 * 200 * 3);
+    assert.throws(() => codec.decode(noTables, 1, false, into), /Quantization table 0x00 was not defined/);
+  });
+
   test('a handle that failed is not reused: truncated and bad-scan files in turn are refused, no memory error', function () {
     // The fuzz harness's pairs (test/fuzz/regressions/signal-pairs): before the fix, the reused
     // handle reported a stale or unset frame size and the process died (SIGSEGV or SIGABRT).
