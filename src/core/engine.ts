@@ -277,7 +277,7 @@ export async function runJob(pool: RenderRunner, options: JobOptions): Promise<J
       fail(source, planned.code, planned.message);
       return null;
     }
-    return { source, outputs: planned.outputs, bytes: planned.bytes, bigMB: await bigDecodeOf(source, maxDecodeBytes) };
+    return { source, outputs: planned.outputs, bytes: planned.bytes, bigMB: await bigDecodeOf(source, planned.bytes, maxDecodeBytes) };
   };
 
   const handle = async ({ source, outputs }: Planned): Promise<void> => {
@@ -391,13 +391,13 @@ async function* listedSources(sources: readonly string[]): AsyncGenerator<string
  * big progressive JPEG, cannot be read here, or will be refused as too big to decode (the render
  * reports why).
  */
-async function bigDecodeOf(source: string, maxDecodeBytes: number): Promise<number> {
+async function bigDecodeOf(source: string, fileBytes: number, maxDecodeBytes: number): Promise<number> {
   try {
     // Non-blocking: a FIFO put in place since the stat must not hang a libuv thread.
     const handle = await open(source, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
       const header = parseJpegHeader(await readHead(handle));
-      if (!header || decodeBytes(header, (await handle.stat()).size) > maxDecodeBytes) return 0;
+      if (!header || decodeBytes(header, fileBytes) > maxDecodeBytes) return 0;
       return bigDecodeMB(header);
     } finally {
       await handle.close();

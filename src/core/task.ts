@@ -2,6 +2,7 @@
  * The plain-data task and result that cross between the engine (main thread) and the render
  * worker. Kept apart from the worker code so the main thread never loads sharp to know them.
  */
+import * as path from 'node:path';
 import type { FailureCodeName } from './errors';
 
 /** One thumbnail to make: the box it fits in, where it goes, and the temp file it is written to first. */
@@ -23,6 +24,16 @@ export interface RenderOutput {
 export interface OutputRoot {
   folder: string;
   real: string;
+}
+
+/**
+ * True when `actual`, the real path a folder below `root.folder` resolved to, is where the name
+ * `folder` says below the chosen folder's real path: no link lies between. macOS and Windows file
+ * systems are usually case-insensitive (a "Thumbnails" setting resolves to an existing "thumbnails").
+ */
+export function resolvesAsNamed(root: OutputRoot, folder: string, actual: string): boolean {
+  const expected = path.join(root.real, path.relative(root.folder, folder));
+  return process.platform === 'linux' ? actual === expected : actual.toLowerCase() === expected.toLowerCase();
 }
 
 /** One pool task: a source image and all its thumbnails (never one task per size). */

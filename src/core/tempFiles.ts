@@ -7,7 +7,7 @@
 import { opendir, realpath, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import type { OutputRoot } from './task';
+import { resolvesAsNamed, type OutputRoot } from './task';
 
 const TEMP_NAME = /^\.ft-([0-9a-z]{1,8})-[0-9a-f]{4,8}-[0-9a-z]{1,12}\.tmp$/;
 
@@ -52,10 +52,8 @@ export async function removeStaleTemps(outputFolder: string, root: OutputRoot): 
 }
 
 async function isInside(folder: string, root: OutputRoot): Promise<boolean> {
-  const expected = path.join(root.real, path.relative(root.folder, folder));
   try {
-    const actual = await realpath(folder);
-    return process.platform === 'linux' ? actual === expected : actual.toLowerCase() === expected.toLowerCase();
+    return resolvesAsNamed(root, folder, await realpath(folder));
   } catch {
     return false;
   }

@@ -6,7 +6,7 @@
 import { closeSync, constants, futimesSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { FailureCode, FileError, describeError } from '../core/errors';
-import type { OutputRoot, RenderOutput } from '../core/task';
+import { resolvesAsNamed, type OutputRoot, type RenderOutput } from '../core/task';
 
 /** Writes the encoded thumbnail to an open file; throws (with an errno `code`) when it cannot. */
 export type EncodeTo = (fd: number) => void;
@@ -108,10 +108,9 @@ export class OutputFolders {
    * Returns that real path.
    */
   private checkInside(folder: string, fd?: number): string {
-    const expected = path.join(this.root.real, path.relative(this.root.folder, folder));
     const file = fd === undefined ? undefined : openFilePath(fd);
     const actual = file === undefined ? realpathSync.native(folder) : path.dirname(file);
-    if (!samePath(actual, expected)) {
+    if (!resolvesAsNamed(this.root, folder, actual)) {
       const link = this.firstLink(folder);
       throw link ? this.linkError(link) : new FileError(FailureCode.OUTPUT_IS_LINK, this.source, `its thumbnail folder ${folder} resolves to ${actual}, outside ${this.root.folder}; nothing was written there`);
     }
@@ -171,10 +170,4 @@ function lstatIfAny(file: string): Stats | undefined {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-}
-
-// macOS and Windows file systems are usually case-insensitive: a folder named "Thumbnails" in the
-// settings resolves to an existing "thumbnails".
-function samePath(a: string, b: string): boolean {
-  return process.platform === 'linux' ? a === b : a.toLowerCase() === b.toLowerCase();
 }

@@ -346,10 +346,12 @@ function checkDecodeMemory(source: string, header: Header, fileBytes: number, li
   if (need <= limit) return;
   const mb = (n: number): string => `${Math.ceil(n / 2 ** 20)} MB`;
   const mp = Math.round((header.width * header.height) / 1e6);
+  // Not only progressive files: a sequential one in separate scans is held whole too (jpegHeader.ts).
+  const kind = header.progressive ? 'a progressive JPEG' : 'a JPEG whose decode holds the whole image (separate scans)';
   throw new FileError(
     FailureCode.TOO_BIG_TO_DECODE,
     source,
-    `is a progressive JPEG of ${header.width}x${header.height} (${mp} MP) whose decode needs about ${mb(need)} at once, over the decode memory limit of ${mb(limit)}`,
+    `is ${kind} of ${header.width}x${header.height} (${mp} MP) whose decode needs about ${mb(need)} at once, over the decode memory limit of ${mb(limit)}`,
   );
 }
 

@@ -12,6 +12,18 @@ import { dims, jpeg } from '../engine/fixtures';
 const FAKE = path.resolve(__dirname, '../../fixtures/helpers/fakeHelper.js');
 const REAL = path.resolve(__dirname, '../../../src/helper/index.js');
 
+/** True once no process `pid` exists, false if it still does after `ms`. */
+async function exitsWithin(pid: number, ms: number): Promise<boolean> {
+  for (const deadline = Date.now() + ms; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return true;
+    }
+  }
+  return false;
+}
+
 suite('helper process: the client side of the process boundary (fixture helper, no sharp)', () => {
   let dir: string;
   let starts: string;
@@ -112,17 +124,7 @@ suite('helper process: the client side of the process boundary (fixture helper, 
     const pid = await new Promise<number>((resolve) => parent.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
     process.kill(pid, 0); // alive while its parent is
     parent.kill('SIGKILL');
-    const deadline = Date.now() + 5000;
-    let alive = true;
-    while (alive && Date.now() < deadline) {
-      try {
-        process.kill(pid, 0);
-        await new Promise((r) => setTimeout(r, 20));
-      } catch {
-        alive = false;
-      }
-    }
-    assert.equal(alive, false, 'the orphaned helper exited');
+    assert.equal(await exitsWithin(pid, 5000), true, 'the orphaned helper exited');
   });
 
   test('dispose stops the helper process', async () => {
@@ -131,17 +133,7 @@ suite('helper process: the client side of the process boundary (fixture helper, 
     await job(h);
     const pid = h.pid!;
     h.dispose();
-    const deadline = Date.now() + 2000;
-    let alive = true;
-    while (alive && Date.now() < deadline) {
-      try {
-        process.kill(pid, 0);
-        await new Promise((r) => setTimeout(r, 20));
-      } catch {
-        alive = false;
-      }
-    }
-    assert.equal(alive, false);
+    assert.equal(await exitsWithin(pid, 2000), true);
   });
 });
 
