@@ -1,10 +1,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { GenerateCommand } from './commands/generate';
-import { readMaxWorkers, SECTION } from './config';
+import { cancelJobs } from './commands/cancel';
+import { GenerateCommand, type GenerateArgs } from './commands/generate';
+import { outputNamesInUse, readMaxWorkers, SECTION } from './config';
 import { JobRunner } from './jobs';
 import { ThumbnailLog } from './log';
 import { ThumbnailStatusBar } from './ui/statusBar';
+import { JobSummaryView } from './ui/summary';
 
 /** What activate() returns: the pieces tests look at (no thread has started by then). */
 export interface ThumbnailsApi {
@@ -16,22 +18,35 @@ export function activate(context: vscode.ExtensionContext): ThumbnailsApi {
   const log = new ThumbnailLog();
   const runner = new JobRunner(path.join(__dirname, 'helper.js'), log, safeMaxWorkers(log));
   const statusBar = new ThumbnailStatusBar(runner);
-  const generate = new GenerateCommand('thumbnails.generate', false, runner, log, statusBar);
-  const regenerate = new GenerateCommand('thumbnails.regenerate', true, runner, log, statusBar);
+  const summary = new JobSummaryView(log, context.workspaceState);
+  const commands = [
+    new GenerateCommand('generate', runner, log, statusBar, summary),
+    new GenerateCommand('regenerate', runner, log, statusBar, summary),
+  ];
 
   context.subscriptions.push(
     log,
     runner,
     statusBar,
-    ...[generate, regenerate].map((c) => vscode.commands.registerCommand(c.id, (uri?: vscode.Uri, uris?: vscode.Uri[]) => c.execute(uri, uris))),
-    vscode.commands.registerCommand('thumbnails.cancel', () => runner.cancelAll()),
+    ...commands.map((c) => vscode.commands.registerCommand(c.id, (uri?: vscode.Uri, uris?: vscode.Uri[], args?: GenerateArgs) => c.execute(uri, uris, args))),
+    vscode.commands.registerCommand('thumbnails.cancel', () => cancelJobs(runner)),
     vscode.commands.registerCommand('thumbnails.showLog', () => log.show()),
     runner.onDidChange(() => void vscode.commands.executeCommand('setContext', 'thumbnails.running', runner.jobs.length > 0)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${SECTION}.maxWorkers`)) runner.resize(safeMaxWorkers(log)());
+      if (e.affectsConfiguration(`${SECTION}.outputFolderName`) || e.affectsConfiguration(`${SECTION}.sizes`)) publishOutputNames();
     }),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => publishOutputNames()),
   );
+  publishOutputNames();
   return { runner, statusBar };
+}
+
+/** The Explorer hides the commands on output folders and their size folders (see package.json). */
+function publishOutputNames(): void {
+  const { outputFolderNames, sizeFolderNames } = outputNamesInUse();
+  void vscode.commands.executeCommand('setContext', 'thumbnails.outputFolderNames', outputFolderNames);
+  void vscode.commands.executeCommand('setContext', 'thumbnails.sizeFolderNames', sizeFolderNames);
 }
 
 /** A bad maxWorkers falls back to auto for the shared pool; the job itself reports the bad value. */
@@ -47,5 +62,5 @@ function safeMaxWorkers(log: ThumbnailLog): () => number {
 }
 
 export function deactivate(): void {
-  // context.subscriptions dispose the runner, which destroys the pool and its threads.
+  // context.subscriptions dispose the runner, which stops the helper process.
 }

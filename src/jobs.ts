@@ -1,51 +1,68 @@
 import * as vscode from 'vscode';
-import type { JobProgress, JobSummary } from './core/engine';
+import type { JobSummary } from './core/engine';
+import { overlaps } from './core/folders';
 import { ThumbnailHelper } from './core/helper/client';
+import type { Logger } from './core/log';
 import type { PoolStats } from './core/pool';
 import type { ThumbnailSettings } from './core/settings';
-import type { Logger } from './core/log';
+import { JobTally } from './core/tally';
 import { Disposable } from './util/dispose';
 
-/** One folder being processed. */
-export interface RunningJob {
-  readonly folder: vscode.Uri;
-  readonly name: string;
-  readonly controller: AbortController;
-  progress: JobProgress;
+/** Generate makes what is missing or out of date; regenerate remakes every thumbnail. */
+export type JobMode = 'generate' | 'regenerate';
+
+/** One folder of a job, with the settings that apply to it. */
+export interface JobFolder {
+  readonly folder: string;
+  readonly settings: ThumbnailSettings;
 }
 
+/** One job: the folders the user chose at once, run under one notification and one count. */
+export interface RunningJob {
+  readonly folders: readonly JobFolder[];
+  /** What the user calls it: the folder's name, or "4 folders". */
+  readonly label: string;
+  readonly mode: JobMode;
+  readonly controller: AbortController;
+  readonly tally: JobTally;
+}
+
+/** A folder that is, contains, or lies inside a folder of a running job. */
 export class FolderBusyError extends Error {
-  constructor(readonly job: RunningJob) {
-    super(`already generating thumbnails for ${job.folder.fsPath}`);
+  constructor(readonly folder: string, readonly job: RunningJob) {
+    super(`${folder} overlaps the running job for ${job.label}`);
     this.name = 'FolderBusyError';
   }
 }
 
-const initialProgress: JobProgress = { found: 0, scanDone: false, done: 0, made: 0, skipped: 0, failed: 0, thumbnails: 0 };
+/** Progress redraws (notification, status bar) at most this often; starts and ends at once. */
+export const PROGRESS_INTERVAL_MS = 100;
 
 /**
- * Runs jobs in the thumbnail helper process (src/helper/), started on the first job (activation
- * starts nothing) and stopped with the extension; it exits by itself when idle, so its memory
- * goes back to the system. Tracks what runs so the status bar and the cancel command can see it,
- * and refuses the same folder twice at once. The extension host itself never decodes an image.
+ * Owns the life of every job: claims its folders, runs them in the thumbnail helper process
+ * (src/helper/, started on the first job, exiting by itself when idle so its memory goes back to
+ * the system), keeps its counts, cancels it, and lets its folders go. The status bar and the
+ * progress notification read the counts from here. The extension host never decodes an image.
  */
 export class JobRunner extends Disposable {
   private readonly _helper: ThumbnailHelper;
-  private readonly _jobs = new Map<string, RunningJob>();
+  private readonly _jobs = new Set<RunningJob>();
   private readonly _onDidChange = this._register(new vscode.EventEmitter<void>());
-  /** Fires when a job starts, ends, or (throttled by the caller's rate) progresses. */
+  /** Fires when a job starts or ends, and as its counts change (at most every PROGRESS_INTERVAL_MS). */
   readonly onDidChange = this._onDidChange.event;
-  private _changeQueued = false;
+  private _changeTimer: NodeJS.Timeout | undefined;
+  private _lastChange = 0;
 
   constructor(helperFile: string, logger: Logger, maxWorkers: () => number) {
     super();
     this._helper = new ThumbnailHelper({ helperFile, logger, size: maxWorkers });
     this._helper.onDidChange = () => this._changed();
     this._register({ dispose: () => this._helper.dispose() });
+    this._register({ dispose: () => clearTimeout(this._changeTimer) });
   }
 
   get jobs(): readonly RunningJob[] {
-    return [...this._jobs.values()];
+    return [...this._jobs];
   }
 
   /** True once a job has started the helper process (it may have exited since, when idle). */
@@ -67,70 +84,90 @@ export class JobRunner extends Disposable {
     this._helper.resize(size);
   }
 
+  /** The running job that `folder` is part of, contains, or lies inside. */
+  conflictFor(folder: string): RunningJob | undefined {
+    for (const job of this._jobs) if (job.folders.some((f) => overlaps(f.folder, folder))) return job;
+    return undefined;
+  }
+
   /**
-   * Claims a folder before any UI is shown, so that two quick invocations cannot both start it:
-   * nothing awaits between the check and the claim. Throws FolderBusyError when it is taken.
+   * Claims the folders before any UI is shown, so that two quick invocations cannot both start
+   * one: nothing awaits between the check and the claim. Throws FolderBusyError for the first
+   * folder a running job already covers.
    */
-  reserve(folder: vscode.Uri): RunningJob {
-    const existing = this._jobs.get(folder.fsPath);
-    if (existing) throw new FolderBusyError(existing);
-    const job: RunningJob = { folder, name: folderName(folder), controller: new AbortController(), progress: initialProgress };
-    this._jobs.set(folder.fsPath, job);
-    this._changed();
+  reserve(folders: readonly JobFolder[], label: string, mode: JobMode): RunningJob {
+    for (const f of folders) {
+      const busy = this.conflictFor(f.folder);
+      if (busy) throw new FolderBusyError(f.folder, busy);
+    }
+    const job: RunningJob = { folders, label, mode, controller: new AbortController(), tally: new JobTally(folders.length) };
+    this._jobs.add(job);
+    this._changed({ now: true });
     return job;
   }
 
-  /** Gives a reserved folder back; idempotent. */
+  /** Gives a reserved job's folders back; idempotent. */
   release(job: RunningJob): void {
-    if (this._jobs.get(job.folder.fsPath) === job) {
-      this._jobs.delete(job.folder.fsPath);
-      this._changed();
-    }
+    if (this._jobs.delete(job)) this._changed({ now: true });
   }
 
-  /** Runs a reserved job in the helper and releases it at the end. */
-  async run(job: RunningJob, settings: ThumbnailSettings, force: boolean, signal: AbortSignal, onProgress: (p: JobProgress) => void): Promise<JobSummary> {
+  /**
+   * Runs every folder of a reserved job in the helper, side by side, and releases the job at the
+   * end. `signal` (the notification's Cancel) stops it like cancel() does. Resolves with one
+   * summary per folder, in the job's order; rejects only when the helper could not run at all.
+   */
+  async run(job: RunningJob, signal: AbortSignal): Promise<JobSummary[]> {
     const { controller } = job;
     const abort = (): void => controller.abort(signal.reason);
     if (signal.aborted) abort();
     else signal.addEventListener('abort', abort, { once: true });
     try {
-      return await this._helper.run({
-        folder: job.folder.fsPath,
-        settings,
-        force,
-        signal: controller.signal,
-        onProgress: (p) => {
-          job.progress = p;
-          onProgress(p);
-          this._changed();
-        },
-      });
+      const summaries = await Promise.all(
+        job.folders.map((f) =>
+          this._helper.run({
+            folder: f.folder,
+            settings: f.settings,
+            force: job.mode === 'regenerate',
+            signal: controller.signal,
+            onProgress: (p) => {
+              job.tally.update(f.folder, p);
+              this._changed();
+            },
+          }),
+        ),
+      );
+      this._changed({ now: true }); // the final counts, while the job is still listed
+      return summaries;
     } finally {
       signal.removeEventListener('abort', abort);
       this.release(job);
     }
   }
 
-  /** Cancels every running job; returns how many were asked to stop. */
-  cancelAll(): number {
-    const jobs = this.jobs;
+  /** Cancels the given jobs (all by default); returns those asked to stop. */
+  cancel(jobs: readonly RunningJob[] = this.jobs): readonly RunningJob[] {
     for (const job of jobs) job.controller.abort(new Error('cancelled by the user'));
-    return jobs.length;
+    return jobs;
   }
 
-  /** Coalesces bursts of progress into one change event per macrotask. */
-  private _changed(): void {
-    if (this._changeQueued || this.isDisposed) return;
-    this._changeQueued = true;
-    setImmediate(() => {
-      this._changeQueued = false;
-      if (!this.isDisposed) this._onDidChange.fire();
-    });
+  /** Throttles bursts of progress into one change event per interval; starts and ends go at once. */
+  private _changed(options?: { now: boolean }): void {
+    if (this.isDisposed) return;
+    const wait = options?.now ? 0 : this._lastChange + PROGRESS_INTERVAL_MS - Date.now();
+    if (wait <= 0) {
+      clearTimeout(this._changeTimer);
+      this._changeTimer = undefined;
+      this._fire();
+    } else {
+      this._changeTimer ??= setTimeout(() => {
+        this._changeTimer = undefined;
+        this._fire();
+      }, wait);
+    }
   }
-}
 
-/** What a person calls the folder: its own name, as the Explorer shows it. */
-export function folderName(folder: vscode.Uri): string {
-  return folder.path.split('/').filter(Boolean).pop() ?? folder.fsPath;
+  private _fire(): void {
+    this._lastChange = Date.now();
+    if (!this.isDisposed) this._onDidChange.fire();
+  }
 }

@@ -13,7 +13,7 @@ import { planSource, type PlannedOutput } from './plan';
 import { WorkerPool } from './pool';
 import { parseJpegHeader, readHead } from './jpegHeader';
 import { Scheduler } from './schedule';
-import { countImages, scanImages, type ScanOptions } from './scan';
+import { countImages, scanImages, scanOptionsFor, type ScanOptions } from './scan';
 import type { ThumbnailSettings } from './settings';
 import { BIG_DECODE_BUDGET_MB, DEFAULT_MAX_PIXELS, bigDecodeMB, decodeBytes, type OutputRoot, type RenderResult, type RenderTask } from './task';
 import { removeStaleTemps, tempName, tempOwner } from './tempFiles';
@@ -200,12 +200,7 @@ export async function runJob(pool: RenderRunner, options: JobOptions): Promise<J
   if (signal?.aborted) onAbort();
   else signal?.addEventListener('abort', onAbort, { once: true });
 
-  const scanOptions: ScanOptions = {
-    includeSubfolders: settings.includeSubfolders,
-    outputFolderName: settings.outputFolderName,
-    exclude: settings.exclude,
-    signal: local.signal,
-  };
+  const scanOptions: ScanOptions = { ...scanOptionsFor(settings), signal: local.signal };
 
   // A second, name-less walk only counts, so the total is known early for a progress bar while
   // the work walk below stays streaming. Directory listings are cheap next to decoding.

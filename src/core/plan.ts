@@ -2,10 +2,11 @@
  * Decides, with stat calls only, what a source still needs: which thumbnails are missing or out
  * of date (see stamp.ts), or that the source cannot be used at all.
  */
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { FailureCode, type FailureCodeName } from './errors';
-import { boxName, type Box } from './settings';
+import { scanImages, scanOptionsFor } from './scan';
+import { boxName, type Box, type ThumbnailSettings } from './settings';
 import { isStampCurrent } from './stamp';
 
 /** One thumbnail a source should have. */
@@ -71,4 +72,32 @@ export async function planSource(
   );
   const outputs = all.filter((_, i) => !current[i]);
   return outputs.length === 0 ? { kind: 'skip' } : { kind: 'render', outputs, bytes };
+}
+
+/**
+ * How many thumbnail files exist for the images of `folder`, i.e. what a regenerate would
+ * overwrite. One listing per output size folder; no image is opened.
+ */
+export async function countExistingThumbnails(
+  folder: string,
+  settings: Pick<ThumbnailSettings, 'includeSubfolders' | 'outputFolderName' | 'exclude' | 'sizes'>,
+  signal?: AbortSignal,
+): Promise<number> {
+  const listings = new Map<string, Promise<ReadonlySet<string>>>();
+  const listing = (dir: string): Promise<ReadonlySet<string>> => {
+    let names = listings.get(dir);
+    if (!names) {
+      names = readdir(dir).then((n) => new Set(n), () => new Set<string>());
+      listings.set(dir, names);
+    }
+    return names;
+  };
+  let existing = 0;
+  for await (const source of scanImages(folder, { ...scanOptionsFor(settings), signal })) {
+    for (const box of settings.sizes) {
+      const dest = thumbnailPath(source, settings.outputFolderName, box);
+      if ((await listing(path.dirname(dest))).has(path.basename(dest))) existing++;
+    }
+  }
+  return existing;
 }

@@ -5,7 +5,7 @@
 import type { Dirent } from 'node:fs';
 import { opendir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { compileExcludes } from './settings';
+import { compileExcludes, type ThumbnailSettings } from './settings';
 
 /** What the scan needs from the settings. */
 export interface ScanOptions {
@@ -17,6 +17,11 @@ export interface ScanOptions {
   /** Called for each output folder met on the way (a real folder, never a link); not entered. */
   onOutputFolder?: (folder: string) => void;
   signal?: AbortSignal;
+}
+
+/** What to walk, as the settings say. */
+export function scanOptionsFor(settings: Pick<ThumbnailSettings, 'includeSubfolders' | 'outputFolderName' | 'exclude'>): ScanOptions {
+  return { includeSubfolders: settings.includeSubfolders, outputFolderName: settings.outputFolderName, exclude: settings.exclude };
 }
 
 /** The name rule for sources: .jpg / .jpeg in any letter case. */

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import type { JobRunner } from '../jobs';
+import type { TallyCounts } from '../core/tally';
+import { count, jobLine, statusCount } from './jobText';
 import { Disposable } from '../util/dispose';
 
 /** How long the outcome of the last job stays in the status bar. */
@@ -14,6 +16,7 @@ export class ThumbnailStatusBar extends Disposable {
   private _hideTimer: NodeJS.Timeout | undefined;
   private _failedSinceIdle = 0;
   private _madeSinceIdle = 0;
+  private _upToDateSinceIdle = 0;
   private _cancelledSinceIdle = 0;
   private _visible = false;
 
@@ -26,10 +29,11 @@ export class ThumbnailStatusBar extends Disposable {
   }
 
   /** Called by the command when a job ends, so the outcome counts every job since the bar was idle. */
-  recordOutcome(made: number, failed: number, cancelled = false): void {
-    this._madeSinceIdle += made;
-    this._failedSinceIdle += failed;
-    if (cancelled) this._cancelledSinceIdle++;
+  recordOutcome(outcome: { counts: TallyCounts; cancelled: boolean }): void {
+    this._madeSinceIdle += outcome.counts.made;
+    this._upToDateSinceIdle += outcome.counts.upToDate;
+    this._failedSinceIdle += outcome.counts.failed;
+    if (outcome.cancelled) this._cancelledSinceIdle++;
     this._update();
   }
 
@@ -42,19 +46,8 @@ export class ThumbnailStatusBar extends Disposable {
     const jobs = this._runner.jobs;
     clearTimeout(this._hideTimer);
     if (jobs.length > 0) {
-      let done = 0;
-      let total = 0;
-      let open = false;
-      for (const j of jobs) {
-        done += j.progress.done;
-        total += j.progress.found;
-        open ||= !j.progress.scanDone;
-      }
-      this._item.text = `$(sync~spin) ${vscode.l10n.t('Thumbnails {0}/{1}', done, open ? `${total}+` : total)}`;
-      this._item.tooltip = [
-        vscode.l10n.t('Generating thumbnails (click to show the log):'),
-        ...jobs.map((j) => vscode.l10n.t('{0}: {1} of {2} images', j.name, j.progress.done, j.progress.scanDone ? j.progress.found : `${j.progress.found}+`)),
-      ].join('\n');
+      this._item.text = `$(sync~spin) ${vscode.l10n.t('Thumbnails {0}', statusCount(jobs))}`;
+      this._item.tooltip = [vscode.l10n.t('Generating thumbnails (click to show the log):'), ...jobs.map(jobLine)].join('\n');
       this._item.command = 'thumbnails.showLog';
       this._item.backgroundColor = undefined;
       this._show();
@@ -68,10 +61,10 @@ export class ThumbnailStatusBar extends Disposable {
       this._item.tooltip = vscode.l10n.t('{0} images failed; click to show the log', failed);
     } else if (this._cancelledSinceIdle > 0) {
       this._item.text = `$(circle-slash) ${vscode.l10n.t('Thumbnails cancelled')}`;
-      this._item.tooltip = vscode.l10n.t('{0} images processed before cancelling; click to show the log', this._madeSinceIdle);
+      this._item.tooltip = vscode.l10n.t('{0} new and {1} up to date before cancelling; click to show the log', count(this._madeSinceIdle), count(this._upToDateSinceIdle));
     } else {
       this._item.text = `$(check) ${vscode.l10n.t('Thumbnails done')}`;
-      this._item.tooltip = vscode.l10n.t('{0} images processed; click to show the log', this._madeSinceIdle);
+      this._item.tooltip = vscode.l10n.t('{0} new and {1} up to date; click to show the log', count(this._madeSinceIdle), count(this._upToDateSinceIdle));
     }
     this._item.backgroundColor = failed > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this._hideTimer = setTimeout(() => {
@@ -79,6 +72,7 @@ export class ThumbnailStatusBar extends Disposable {
       this._visible = false;
       this._failedSinceIdle = 0;
       this._madeSinceIdle = 0;
+      this._upToDateSinceIdle = 0;
       this._cancelledSinceIdle = 0;
     }, OUTCOME_MS);
   }

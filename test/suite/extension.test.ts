@@ -2,9 +2,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { FolderOutcome } from '../../src/commands/generate';
+import type { GenerateOutcome } from '../../src/commands/generate';
+import { JobTally } from '../../src/core/tally';
 import type { JobRunner } from '../../src/jobs';
 import { ThumbnailStatusBar } from '../../src/ui/statusBar';
+import { scopeOf } from '../../src/config';
 import { api, isWholeJpeg, jpegSize, listFiles, makePhotoFolder, workspaceRoot } from './helpers';
 
 /** Waits for a condition the configuration event makes true; the assertion after it decides. */
@@ -13,8 +15,22 @@ async function until(condition: () => boolean, ms: number): Promise<void> {
   while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
-const generate = (dir: string): Thenable<FolderOutcome[]> => vscode.commands.executeCommand('thumbnails.generate', vscode.Uri.file(dir));
-const regenerate = (dir: string): Thenable<FolderOutcome[]> => vscode.commands.executeCommand('thumbnails.regenerate', vscode.Uri.file(dir));
+const run = (command: string, dirs: string[]): Thenable<GenerateOutcome> =>
+  vscode.commands.executeCommand(command, vscode.Uri.file(dirs[0]), dirs.map((d) => vscode.Uri.file(d)), { overwrite: 'yes' });
+/** Runs one job and returns it (it must have run: nothing refused). */
+async function job(command: string, ...dirs: string[]): Promise<NonNullable<GenerateOutcome['job']>> {
+  const outcome = await run(command, dirs);
+  assert.ok(outcome.job, `no job ran: ${outcome.refused.map((r) => r.message).join(' | ')}`);
+  return outcome.job;
+}
+const generate = (...dirs: string[]) => job('thumbnails.generate', ...dirs);
+const regenerate = (...dirs: string[]) => job('thumbnails.regenerate', ...dirs);
+/** The one summary of a single-folder job that ran to its end. */
+function summaryOf(outcome: NonNullable<GenerateOutcome['job']>) {
+  assert.ok(outcome.status === 'done' || outcome.status === 'cancelled', `${outcome.status}: ${outcome.message}`);
+  assert.equal(outcome.summaries.length, 1);
+  return outcome.summaries[0];
+}
 
 suite('Folder Thumbnails in a real extension host', () => {
   test('activation registers the commands and starts no worker thread', async () => {
@@ -29,12 +45,12 @@ suite('Folder Thumbnails in a real extension host', () => {
 
   test('generate makes exactly the sizes the workspace settings ask for', async () => {
     const dir = await makePhotoFolder('photos', 3, 800, 600);
-    const [outcome] = await generate(dir);
+    const outcome = await generate(dir);
     assert.equal(outcome.status, 'done', outcome.message);
-    assert.match(outcome.message, /Generated 6 thumbnails for 3 images in \d+\.\d s\./);
+    assert.match(outcome.message, /^photos: 3 new images \(6 thumbnails written in \d+\.\d s\)\.$/);
     // The bundle's workers load dist/turbojpeg.node (built on Linux; libturbojpeg0 is installed
     // by npm test) and decode these plain JPEGs through it.
-    assert.equal(outcome.summary.fastDecodes, process.platform === 'linux' ? 3 : 0);
+    assert.equal(summaryOf(outcome).fastDecodes, process.platform === 'linux' ? 3 : 0);
     const expected = ['photo-000.jpg', 'photo-001.jpg', 'photo-002.jpg'].flatMap((n) => [
       n, `thumbnails/256x256/${n}`, `thumbnails/64x64/${n}`,
     ]).sort();
@@ -51,15 +67,14 @@ suite('Folder Thumbnails in a real extension host', () => {
     const dir = path.join(workspaceRoot(), 'photos');
     const thumb = path.join(dir, 'thumbnails/64x64/photo-000.jpg');
     const before = fs.statSync(thumb).mtimeMs;
-    const [again] = await generate(dir);
+    const again = await generate(dir);
     assert.equal(again.status, 'done');
-    assert.match(again.message, /up to date \(3 images\)/);
+    assert.equal(again.message, 'Thumbnails for photos are up to date (3 images).');
     assert.equal(fs.statSync(thumb).mtimeMs, before, 'an up-to-date thumbnail is not rewritten');
     fs.rmSync(thumb);
     fs.writeFileSync(thumb, 'stale');
-    const [forced] = await regenerate(dir);
-    assert.equal(forced.status, 'done', forced.message);
-    assert.ok(forced.status === 'done' && forced.summary.images === 3, 'regenerate renders every image');
+    const forced = await regenerate(dir);
+    assert.equal(summaryOf(forced).images, 3, 'regenerate renders every image');
     const meta = jpegSize(thumb);
     assert.deepEqual([isWholeJpeg(thumb), meta.width, meta.height], [true, 64, 48]);
   });
@@ -67,17 +82,16 @@ suite('Folder Thumbnails in a real extension host', () => {
   test('a bad image is reported by name and the others are made', async () => {
     const dir = await makePhotoFolder('mixed', 2, 640, 480);
     fs.writeFileSync(path.join(dir, 'broken.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46]));
-    const [outcome] = await generate(dir);
-    assert.equal(outcome.status, 'done');
-    assert.ok(outcome.status === 'done');
-    assert.equal(outcome.summary.failed.length, 1);
-    assert.equal(outcome.summary.failed[0].file, path.join(dir, 'broken.jpg'));
-    assert.match(outcome.message, /1 of 3 images in mixed could not be read; generated 4 thumbnails/);
+    const outcome = await generate(dir);
+    const summary = summaryOf(outcome);
+    assert.equal(summary.failed.length, 1);
+    assert.equal(summary.failed[0].file, path.join(dir, 'broken.jpg'));
+    assert.match(outcome.message, /^mixed: 2 new images, 1 could not be read \(4 thumbnails written in \d+\.\d s\)\.$/);
     assert.deepEqual(listFiles(path.join(dir, 'thumbnails')), [
       '256x256/photo-000.jpg', '256x256/photo-001.jpg', '64x64/photo-000.jpg', '64x64/photo-001.jpg',
     ]);
-    const [again] = await generate(dir);
-    assert.equal(again.message, "1 of 3 images in mixed could not be read; the others' thumbnails are up to date.");
+    const again = await generate(dir);
+    assert.equal(again.message, 'mixed: 2 up to date, 1 could not be read.');
   });
 
   test('planted symbolic links at every level are never written through; each is named, the others are made', async () => {
@@ -101,57 +115,72 @@ suite('Folder Thumbnails in a real extension host', () => {
     fs.symlinkSync(path.join(elsewhere, '64x64'), links[1]);
     fs.symlinkSync(elsewhere, links[2]);
 
-    const [outcome] = await generate(dir);
-    assert.ok(outcome.status === 'done', outcome.message);
-    const failed = outcome.summary.failed.map((f) => [path.relative(dir, f.file), f.code, links.find((l) => f.message.includes(`${l} is a symbolic link`))]);
+    const outcome = await generate(dir);
+    const failed = summaryOf(outcome).failed.map((f) => [path.relative(dir, f.file), f.code, links.find((l) => f.message.includes(`${l} is a symbolic link`))]);
     assert.deepEqual(failed.sort(), [
       ['deep/photo.jpg', 'OUTPUT_IS_LINK', links[2]],
       ['photo-000.jpg', 'OUTPUT_IS_LINK', links[0]],
       ['sub/photo.jpg', 'OUTPUT_IS_LINK', links[1]],
     ]);
-    assert.equal(outcome.message, '3 of 4 images in linked got no thumbnails (see the log for why); generated 2 thumbnails for the others.');
+    assert.match(outcome.message, /^linked: 1 new image, 3 got no thumbnails \(2 thumbnails written in \d+\.\d s\)\.$/);
     assert.deepEqual(listFiles(elsewhere), ['64x64/photo.jpg'], 'nothing written outside the chosen folder');
     assert.equal(fs.readFileSync(path.join(elsewhere, '64x64', 'photo.jpg'), 'utf8'), 'a file of the user that a link would overwrite');
     assert.deepEqual(listFiles(path.join(dir, 'ok', 'thumbnails')), ['256x256/photo.jpg', '64x64/photo.jpg']);
   });
 
-  test('thumbnails.cancel stops a running job and leaves no partial file', async () => {
+  test('thumbnails.cancel stops a running job and leaves no partial file; the next run counts only what is left', async () => {
     const dir = await makePhotoFolder('many', 40, 3000, 2000);
     const running = generate(dir);
-    const { runner } = await api();
-    const deadline = Date.now() + 30_000;
-    while (!(runner.jobs[0]?.progress.done >= 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    const { statusBar } = await api();
+    const { runner, statusBar } = await api();
+    await until(() => (runner.jobs[0]?.tally.counts.done ?? 0) >= 1, 30_000);
     assert.equal(statusBar.state.visible, true);
     assert.match(statusBar.state.text, /^\$\(sync~spin\) Thumbnails \d+\/\d+\+?$/);
     assert.match(statusBar.state.tooltip, /many: \d+ of \d+\+? images/);
-    const cancelled = await vscode.commands.executeCommand<number>('thumbnails.cancel');
-    assert.equal(cancelled, 1);
-    const [outcome] = await running;
+    const stopped = await vscode.commands.executeCommand<unknown[]>('thumbnails.cancel');
+    assert.equal(stopped.length, 1);
+    const outcome = await running;
     assert.equal(outcome.status, 'cancelled', outcome.message);
-    assert.ok(outcome.status === 'cancelled' && outcome.summary.images < 40, 'stopped before the end');
-    assert.match(outcome.message, /Cancelled thumbnails for many after \d+ images/);
+    const made = summaryOf(outcome).images;
+    assert.ok(made < 40, 'stopped before the end');
+    assert.match(outcome.message, new RegExp(`^Cancelled thumbnails for many: ${made === 1 ? '1 new image' : `${made} new images`}, ${40 - made} not done; finished files are kept\\.$`));
     const files = listFiles(path.join(dir, 'thumbnails'));
     assert.ok(files.every((f) => /^(256x256|64x64)\/photo-\d{3}\.jpg$/.test(f)), `only finished thumbnails: ${files.join(', ')}`);
     for (const f of files) assert.ok(isWholeJpeg(path.join(dir, 'thumbnails', f)), `${f} is a whole JPEG`);
     assert.equal(runner.jobs.length, 0);
+
+    // The next run: the finished images are up to date, stated apart; the count is the rest.
+    const seen: { done: number; toDo: number; upToDate: number }[] = [];
+    const watch = runner.onDidChange(() => {
+      const c = runner.jobs[0]?.tally.counts;
+      if (c) seen.push({ done: c.done, toDo: c.toDo, upToDate: c.upToDate });
+    });
+    const rest = await generate(dir);
+    watch.dispose();
+    const last = seen[seen.length - 1];
+    assert.deepEqual(last, { done: 40 - made, toDo: 40 - made, upToDate: made }, JSON.stringify(seen.slice(-3)));
+    assert.ok(seen.every((p) => p.done <= 40 - made), 'progress never counts an up-to-date image as done');
+    assert.match(rest.message, new RegExp(`^many: ${40 - made === 1 ? '1 new image' : `${40 - made} new images`}, ${made} up to date \\(`));
   });
 
   test('the status bar outcome: a cancelled job is not "done", and failures outrank a cancel', () => {
     const changed = new vscode.EventEmitter<void>();
     const runner = { jobs: [] as unknown[], onDidChange: changed.event };
     const bar = new ThumbnailStatusBar(runner as unknown as JobRunner);
+    const counts = (made: number, upToDate: number, failed: number) => ({ found: 0, scanDone: true, toDo: 0, done: made + failed, made, upToDate, failed, thumbnails: 0 });
     try {
-      runner.jobs = [{ name: 'photos', progress: { done: 1, found: 4, scanDone: true } }];
+      const tally = new JobTally(1);
+      tally.update('/photos', { found: 6, scanDone: true, done: 3, made: 1, skipped: 2, failed: 0, thumbnails: 2 });
+      runner.jobs = [{ label: 'photos', tally }];
       changed.fire();
-      assert.equal(bar.state.text, '$(sync~spin) Thumbnails 1/4');
+      assert.equal(bar.state.text, '$(sync~spin) Thumbnails 1/4', 'the up-to-date images are not work to do');
+      assert.match(bar.state.tooltip, /photos: 1 of 4 images/);
       runner.jobs = [];
-      bar.recordOutcome(3, 0, true);
+      bar.recordOutcome({ counts: counts(3, 2, 0), cancelled: true });
       assert.equal(bar.state.text, '$(circle-slash) Thumbnails cancelled');
-      assert.equal(bar.state.tooltip, '3 images processed before cancelling; click to show the log');
-      bar.recordOutcome(5, 0);
+      assert.equal(bar.state.tooltip, '3 new and 2 up to date before cancelling; click to show the log');
+      bar.recordOutcome({ counts: counts(5, 0, 0), cancelled: false });
       assert.equal(bar.state.text, '$(circle-slash) Thumbnails cancelled', 'a cancel stays visible until the bar goes idle');
-      bar.recordOutcome(1, 2);
+      bar.recordOutcome({ counts: counts(1, 0, 2), cancelled: false });
       assert.equal(bar.state.text, '$(warning) Thumbnails: 2 failed');
     } finally {
       bar.dispose();
@@ -159,15 +188,25 @@ suite('Folder Thumbnails in a real extension host', () => {
     }
   });
 
-  test('the same folder twice at once is refused, naming the running job', async () => {
-    const dir = await makePhotoFolder('twice', 12, 2000, 1500);
-    const outcomes = (await Promise.all([generate(dir), generate(dir)])).flat();
-    const busy = outcomes.filter((o) => o.status === 'busy');
-    const done = outcomes.filter((o) => o.status === 'done');
-    assert.equal(busy.length, 1, outcomes.map((o) => o.message).join(' | '));
-    assert.equal(done.length, 1, outcomes.map((o) => o.message).join(' | '));
-    assert.ok(busy[0].message.includes(dir), busy[0].message);
-    assert.equal(listFiles(path.join(dir, 'thumbnails')).length, 24, 'the job that ran made every thumbnail');
+  test('a folder that is, contains or lies inside a running job is refused, naming that job', async () => {
+    const dir = await makePhotoFolder('twice', 16, 3000, 2000);
+    fs.mkdirSync(path.join(dir, 'inner'));
+    const first = run('thumbnails.generate', [dir]);
+    const { runner } = await api();
+    await until(() => runner.jobs.length > 0, 10_000);
+    const [same, inner, around] = await Promise.all([
+      run('thumbnails.generate', [dir]),
+      run('thumbnails.generate', [path.join(dir, 'inner')]),
+      run('thumbnails.generate', [workspaceRoot()]),
+    ]);
+    for (const refused of [same, inner, around]) {
+      assert.equal(refused.job, undefined);
+      assert.equal(refused.refused[0]?.reason, 'busy');
+      assert.match(refused.refused[0].message, /^Thumbnails are already being generated for twice, which overlaps /);
+    }
+    const ran = await first;
+    assert.equal(ran.job?.status, 'done');
+    assert.equal(listFiles(path.join(dir, 'thumbnails')).length, 32, 'the job that ran made every thumbnail');
   });
 
   test('invalid settings give the error message and write no file', async () => {
@@ -175,24 +214,61 @@ suite('Folder Thumbnails in a real extension host', () => {
     const config = vscode.workspace.getConfiguration('thumbnails', vscode.Uri.file(dir));
     await config.update('outputFolderName', '../escape', vscode.ConfigurationTarget.Workspace);
     try {
-      const [outcome] = await generate(dir);
-      assert.equal(outcome.status, 'invalid-settings');
-      assert.match(outcome.message, /thumbnails\.outputFolderName/);
+      const outcome = await run('thumbnails.generate', [dir]);
+      assert.equal(outcome.job, undefined);
+      assert.equal(outcome.refused[0]?.reason, 'invalid-settings');
+      assert.deepEqual(outcome.refused[0].keys, ['outputFolderName']);
+      assert.match(outcome.refused[0].message, /^The thumbnails settings for invalid are not valid: thumbnails\.outputFolderName: .*\.$/);
+      assert.deepEqual(scopeOf(vscode.Uri.file(dir), ['outputFolderName']), { kind: 'workspace' }, '"Open Settings" opens where the bad value is');
       assert.deepEqual(listFiles(dir), ['photo-000.jpg', 'photo-001.jpg']);
       assert.equal(fs.existsSync(path.join(workspaceRoot(), 'escape')), false);
     } finally {
       await config.update('outputFolderName', undefined, vscode.ConfigurationTarget.Workspace);
     }
+    assert.deepEqual(scopeOf(vscode.Uri.file(dir), ['outputFolderName']), { kind: 'user' });
   });
 
-  test('a multi-folder Explorer selection runs each folder and ignores the files in it', async () => {
+  test('a multi-folder selection is one job: files ignored, nested folders folded, one summary', async () => {
     const a = await makePhotoFolder('pick-a', 1, 300, 200);
     const b = await makePhotoFolder('pick-b', 2, 300, 200);
+    const nested = path.join(b, 'nested');
+    fs.mkdirSync(nested);
+    fs.copyFileSync(path.join(b, 'photo-000.jpg'), path.join(nested, 'photo.jpg'));
+    const empty = path.join(workspaceRoot(), 'pick-empty');
+    fs.rmSync(empty, { recursive: true, force: true });
+    fs.mkdirSync(empty);
     const file = vscode.Uri.file(path.join(a, 'photo-000.jpg'));
-    const outcomes = await vscode.commands.executeCommand<FolderOutcome[]>('thumbnails.generate', vscode.Uri.file(a), [vscode.Uri.file(a), file, vscode.Uri.file(b)]);
-    assert.deepEqual(outcomes.map((o) => [o.folder, o.status]), [[a, 'done'], [b, 'done']]);
+    const { runner } = await api();
+    const jobs = new Set<unknown>();
+    const watch = runner.onDidChange(() => runner.jobs.forEach((j) => jobs.add(j)));
+    const outcome = await vscode.commands.executeCommand<GenerateOutcome>('thumbnails.generate', vscode.Uri.file(a), [vscode.Uri.file(a), file, vscode.Uri.file(nested), vscode.Uri.file(b), vscode.Uri.file(empty)]);
+    watch.dispose();
+    assert.equal(jobs.size, 1, 'one job, not one per folder');
+    assert.ok(outcome.job?.status === 'done', outcome.job?.message);
+    assert.deepEqual(outcome.job.folders, [a, b, empty], 'the nested folder folds into its parent, the file is left out');
+    assert.match(outcome.job.message, /^3 folders: 4 new images \(8 thumbnails written in \d+\.\d s\)\.$/);
     assert.equal(listFiles(path.join(a, 'thumbnails')).length, 2);
     assert.equal(listFiles(path.join(b, 'thumbnails')).length, 4);
+    assert.equal(listFiles(path.join(nested, 'thumbnails')).length, 2, 'made once, by the parent');
+  });
+
+  test('thumbnails are never made of thumbnails: an output folder and what is inside it are refused', async () => {
+    const dir = await makePhotoFolder('outputs', 1, 300, 200);
+    await generate(dir);
+    for (const inside of [path.join(dir, 'thumbnails'), path.join(dir, 'thumbnails', '64x64')]) {
+      const outcome = await run('thumbnails.generate', [inside]);
+      assert.equal(outcome.job, undefined);
+      assert.equal(outcome.refused[0]?.reason, 'inside-output');
+      assert.match(outcome.refused[0].message, /holds thumbnails, not photos\. Choose the folder that holds the photos\.$/);
+    }
+    assert.deepEqual(listFiles(path.join(dir, 'thumbnails')), ['256x256/photo-000.jpg', '64x64/photo-000.jpg']);
+    // A user's own folder that only carries the name is not an output folder.
+    const own = path.join(workspaceRoot(), 'own', 'thumbnails');
+    fs.rmSync(path.dirname(own), { recursive: true, force: true });
+    fs.mkdirSync(own, { recursive: true });
+    fs.copyFileSync(path.join(dir, 'photo-000.jpg'), path.join(own, 'hand-made.jpg'));
+    const ownJob = await generate(own);
+    assert.equal(summaryOf(ownJob).images, 1);
   });
 
   test('changing thumbnails.maxWorkers resizes the running pool without a reload', async function () {
@@ -219,7 +295,7 @@ suite('Folder Thumbnails in a real extension host', () => {
     this.timeout(60_000);
     const { runner } = await api();
     const dir = await makePhotoFolder('isolated', 4, 1600, 1200);
-    const [outcome] = await generate(dir);
+    const outcome = await generate(dir);
     assert.equal(outcome.status, 'done', outcome.message);
     const helper = runner.helperPid;
     assert.ok(helper !== undefined && helper !== process.pid, 'a helper process ran the job');
@@ -241,14 +317,13 @@ suite('Folder Thumbnails in a real extension host', () => {
     const { runner } = await api();
     const dir = await makePhotoFolder('crash', 24, 2400, 1800);
     const job = generate(dir);
-    const deadline = Date.now() + 60_000;
-    while (!(runner.jobs[0]?.progress.done >= 2) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await until(() => (runner.jobs[0]?.tally.counts.done ?? 0) >= 2, 60_000);
     const first = runner.helperPid;
-    assert.ok(first !== undefined && runner.jobs[0]?.progress.done < 24, 'killed while the job runs');
+    assert.ok(first !== undefined && (runner.jobs[0]?.tally.counts.done ?? 24) < 24, 'killed while the job runs');
     process.kill(first!, 'SIGSEGV');
-    const [outcome] = await job;
-    assert.ok(outcome.status === 'done', outcome.message);
-    assert.deepEqual([outcome.summary.images + outcome.summary.skipped, outcome.summary.failed.length], [24, 0]);
+    const summary = summaryOf(await job);
+    assert.equal(summary.cancelled, false);
+    assert.deepEqual([summary.images + summary.skipped, summary.failed.length], [24, 0]);
     assert.notEqual(runner.helperPid, first, 'a new helper went on');
     const files = listFiles(path.join(dir, 'thumbnails'));
     assert.equal(files.length, 48);
