@@ -73,5 +73,7 @@ export function folderName(fsPath: string): string {
 
 /** A path as the workspace shows it: relative to its workspace folder when it is inside one. */
 export function shownPath(fsPath: string): string {
+  const root = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file' && f.uri.fsPath === fsPath);
+  if (root) return root.name;
   return vscode.workspace.asRelativePath(fsPath, (vscode.workspace.workspaceFolders?.length ?? 0) > 1);
 }

@@ -108,11 +108,14 @@ suite('UI: Folder Thumbnails in code-server', function () {
     await explorerRow('photos').waitFor({ timeout: 90_000 });
   });
 
+  /** Clean-ups a test asks for, run after it whether it passed or not, so one failure does not cascade. */
+  const teardownSteps = [];
   teardown(async function () {
     if (this.currentTest?.state === 'failed' && page) {
       const file = await shot(`FAILED-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`);
       console.log(`      screenshot of the failure: ${file}`);
     }
+    for (const step of teardownSteps.splice(0)) step();
   });
 
   suiteTeardown(async () => {
@@ -126,16 +129,57 @@ suite('UI: Folder Thumbnails in code-server', function () {
     await choose(item);
     await toast('Generating thumbnails for photos').waitFor({ timeout: 20_000 });
     await shot('progress-notification');
-    const done = toast(/Generated 16 thumbnails for 8 images in [\d.]+ s\./);
+    const done = toast(/photos: 8 new images \(16 thumbnails written in [\d.]+ s\)\./);
     await done.waitFor({ timeout: 60_000 });
-    assert.ok(await done.locator('.monaco-button', { hasText: 'Reveal in Explorer' }).isVisible());
-    assert.ok(await done.locator('.monaco-button', { hasText: 'Show Log' }).isVisible());
+    for (const button of ['Reveal in Explorer', 'Show Log', 'Hide Thumbnails from Search']) {
+      assert.ok(await done.locator('.monaco-button', { hasText: button }).isVisible(), button);
+    }
     const status = page.locator('.statusbar-item', { hasText: 'Thumbnails done' });
     await status.waitFor({ timeout: 10_000 });
     await shot('completed');
     const expected = fs.readdirSync(path.join(workspace, 'photos')).filter((f) => f.endsWith('.jpg'))
       .flatMap((f) => SIZES.map((s) => path.join(s, f))).sort();
     assert.deepEqual(listFiles(path.join(workspace, 'photos', 'thumbnails')), expected);
+    // Asked once per workspace; only the search setting changes, the Explorer still shows them.
+    await done.locator('.monaco-button', { hasText: 'Hide Thumbnails from Search' }).click();
+    const settingsFile = path.join(workspace, '.vscode', 'settings.json');
+    for (let i = 0; i < 50 && !fs.readFileSync(settingsFile, 'utf8').includes('search.exclude'); i++) await page.waitForTimeout(100);
+    const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8'));
+    assert.deepEqual(settings['search.exclude'], { '**/thumbnails': true });
+    assert.deepEqual(settings['thumbnails.sizes'], SIZES, 'the other settings are kept');
+  });
+
+  test('Regenerate over more than 300 thumbnails asks first; its progress says Regenerating; Reveal shows them', async () => {
+    await dismissToasts();
+    const many = path.join(workspace, 'many');
+    await photos(many, 160, 1600, 1200);
+    let revealed = false;
+    teardownSteps.push(() => revealed || fs.rmSync(many, { recursive: true, force: true }));
+    await explorerRow('many').waitFor({ timeout: 15_000 });
+    await choose(await contextMenu('many', 'Generate Thumbnails'));
+    const made = toast(/many: 160 new images/);
+    await made.waitFor({ timeout: 120_000 });
+    assert.ok(!(await made.locator('.monaco-button', { hasText: 'Hide Thumbnails from Search' }).isVisible()), 'offered once per workspace');
+    await dismissToasts();
+    // A thumbnail's mtime is its stamp (the same when remade): a rewrite shows as a new file.
+    const before = fs.statSync(path.join(many, 'thumbnails', '64x64', 'img-00.jpg')).ino;
+    const dialog = page.locator('.monaco-dialog-box');
+    await choose(await contextMenu('many', 'Regenerate Thumbnails (Overwrite)'));
+    await dialog.waitFor({ timeout: 15_000 });
+    assert.match(await dialog.textContent(), /Regenerate thumbnails for many\?.*320 existing thumbnails will be overwritten\./s);
+    await shot('regenerate-confirm');
+    await dialog.locator('.monaco-button', { hasText: /^Cancel$/ }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: 5000 });
+    await page.waitForTimeout(1000);
+    assert.equal(fs.statSync(path.join(many, 'thumbnails', '64x64', 'img-00.jpg')).ino, before, 'declined: nothing rewritten');
+    await choose(await contextMenu('many', 'Regenerate Thumbnails (Overwrite)'));
+    await dialog.waitFor({ timeout: 15_000 });
+    await dialog.locator('.monaco-button', { hasText: 'Overwrite' }).click();
+    await toast('Regenerating thumbnails for many').waitFor({ timeout: 20_000 });
+    await shot('regenerating');
+    const done = toast(/many: 160 new images/);
+    await done.waitFor({ timeout: 120_000 });
+    assert.notEqual(fs.statSync(path.join(many, 'thumbnails', '64x64', 'img-00.jpg')).ino, before, 'overwritten');
     await done.locator('.monaco-button', { hasText: 'Reveal in Explorer' }).click();
     await explorerRow('thumbnails').waitFor({ timeout: 10_000 });
     await explorerRow('thumbnails').click();
@@ -143,18 +187,34 @@ suite('UI: Folder Thumbnails in code-server', function () {
     await explorerRow('256x256').click();
     await explorerRow('img-00.jpg').first().waitFor({ timeout: 10_000 });
     await shot('files-in-explorer');
+    revealed = true; // the next test right-clicks these rows, then removes the folder
+  });
+
+  test('no thumbnails of thumbnails: the Explorer offers neither command on an output folder or a size folder', async () => {
+    await dismissToasts();
+    teardownSteps.push(() => fs.rmSync(path.join(workspace, 'many'), { recursive: true, force: true }));
+    for (const folder of ['thumbnails', '256x256']) {
+      await explorerRow(folder).first().click({ button: 'right' });
+      const menu = page.locator('.context-view .monaco-menu');
+      await menu.locator('.action-item', { hasText: /^Copy Path/ }).waitFor({ timeout: 10_000 });
+      const entries = (await menu.locator('.action-item').allTextContents()).map((t) => t.trim());
+      assert.ok(entries.some((e) => e.startsWith('New File')), `a folder menu: ${entries.join(' | ')}`);
+      assert.ok(!entries.some((e) => /^(Generate|Regenerate) Thumbnails/.test(e)), `${folder}: ${entries.join(' | ')}`);
+      await shot(`menu-${folder}`);
+      await page.keyboard.press('Escape');
+    }
   });
 
   test('a folder with a corrupt JPEG shows a warning, and the log names the file', async () => {
     await dismissToasts();
     await choose(await contextMenu('scans', 'Generate Thumbnails'));
-    const warning = toast(/1 of 3 images in scans could not be read; generated 4 thumbnails for the others\./);
+    const warning = toast(/scans: 2 new images, 1 could not be read \(4 thumbnails written in [\d.]+ s\)\./);
     await warning.waitFor({ timeout: 60_000 });
     await page.locator('.statusbar-item', { hasText: 'Thumbnails: 1 failed' }).waitFor({ timeout: 10_000 });
     await shot('corrupt-warning');
     await warning.locator('.monaco-button', { hasText: 'Show Log' }).click();
     const output = page.locator('.part.panel .monaco-editor .view-lines');
-    const corrupt = path.join(workspace, 'scans', 'corrupt.jpg');
+    const corrupt = 'scans/corrupt.jpg'; // as the workspace shows the path
     await page.waitForFunction(
       ([selector, text]) => [...document.querySelectorAll(selector)].some((e) => e.textContent.replace(/\u00a0/g, ' ').includes(text)),
       ['.part.panel .monaco-editor .view-lines', corrupt], { timeout: 15_000 });
@@ -175,8 +235,9 @@ suite('UI: Folder Thumbnails in code-server', function () {
     await shot('long-job-running');
     // The toast re-renders as progress arrives: a fresh locator is resolved at the click.
     await page.locator('.notifications-toasts .notification-toast .monaco-button', { hasText: /^Cancel$/ }).click();
-    const cancelled = toast(/Cancelled thumbnails for big after \d+ images/);
+    const cancelled = toast(/Cancelled thumbnails for big: (1 new image|\d+ new images), \d+ not done; finished files are kept\./);
     await cancelled.waitFor({ timeout: 10_000 });
+    for (const button of ['Generate Again', 'Show Log']) assert.ok(await cancelled.locator('.monaco-button', { hasText: button }).isVisible(), button);
     await shot('cancelled');
     const files = listFiles(path.join(big, 'thumbnails'));
     assert.ok(files.length < 80, `stopped before the end (${files.length} files)`);
@@ -189,6 +250,7 @@ suite('UI: Folder Thumbnails in code-server', function () {
 
   test('the commands are not offered where they do not apply: a file, or Cancel while nothing runs', async () => {
     await dismissToasts();
+    if (!(await explorerRow('img-00.jpg').first().isVisible())) await explorerRow('photos').click();
     await explorerRow('img-00.jpg').last().click({ button: 'right' });
     const menu = page.locator('.context-view .monaco-menu');
     await menu.locator('.action-item', { hasText: /^Copy Path/ }).waitFor({ timeout: 10_000 });
@@ -207,7 +269,7 @@ suite('UI: Folder Thumbnails in code-server', function () {
     await page.keyboard.press('Escape');
   });
 
-  test('the command palette offers the workspace folder and Browse...', async () => {
+  test('the command palette offers the workspace folder, the folders holding JPEGs, and Browse...', async () => {
     await dismissToasts();
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
@@ -219,10 +281,14 @@ suite('UI: Folder Thumbnails in code-server', function () {
     await rows.filter({ hasText: 'Browse...' }).waitFor({ timeout: 10_000 });
     const labels = (await rows.allTextContents()).map((t) => t.trim());
     assert.ok(labels.some((l) => l.startsWith('gallery')), `the workspace folder is offered: ${labels.join(' | ')}`);
+    await rows.filter({ hasText: 'has JPEG images' }).first().waitFor({ timeout: 10_000 });
+    const found = (await rows.allTextContents()).map((t) => t.trim());
+    for (const folder of ['photos', 'scans']) assert.ok(found.some((l) => l.startsWith(folder)), `${folder} is offered: ${found.join(' | ')}`);
+    assert.ok(!found.some((l) => l.includes('thumbnails')), `output folders are not: ${found.join(' | ')}`);
     await shot('palette-quick-pick');
     await rows.filter({ hasText: 'gallery' }).first().click();
     // photos are up to date, scans still holds the corrupt file: the warning counts it again.
-    const warning = toast(/1 of 11 images in gallery could not be read/);
+    const warning = toast(/gallery: 10 up to date, 1 could not be read\./);
     await warning.waitFor({ timeout: 60_000 });
     await shot('palette-result');
   });
@@ -244,8 +310,24 @@ suite('UI: Folder Thumbnails in code-server', function () {
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'thumbnails' }).waitFor({ timeout: 10_000 });
     await shot('browse-in-scans');
     await ok.click();
-    const warning = toast(/1 of 3 images in scans could not be read; the others' thumbnails are up to date\./);
+    const warning = toast(/scans: 2 up to date, 1 could not be read\./);
     await warning.waitFor({ timeout: 60_000 });
     await shot('browse-result');
+  });
+
+  test('several folders selected in the Explorer are one job: one progress, one summary', async () => {
+    await dismissToasts();
+    await photos(path.join(workspace, 'more'), 3, 1600, 1200);
+    await explorerRow('more').waitFor({ timeout: 15_000 });
+    await explorerRow('photos').click();
+    await explorerRow('more').click({ modifiers: ['Control'] });
+    await explorerRow('scans').click({ modifiers: ['Control'] });
+    await choose(await contextMenu('scans', 'Generate Thumbnails'));
+    const summary = toast(/3 folders: 3 new images, 10 up to date, 1 could not be read \(6 thumbnails written in [\d.]+ s\)\./);
+    await summary.waitFor({ timeout: 60_000 });
+    await shot('three-folders-summary');
+    const texts = await page.locator('.notifications-toasts .notification-toast').allTextContents();
+    assert.equal(texts.filter((t) => /folders?:|photos:|more:|scans:/.test(t)).length, 1, `one summary: ${texts.join(' | ')}`);
+    assert.equal(listFiles(path.join(workspace, 'more', 'thumbnails')).length, 6);
   });
 });
