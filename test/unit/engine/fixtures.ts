@@ -14,6 +14,13 @@ import { loadTurboJpeg, type TurboJpeg } from '../../../src/native/turbojpeg';
 export { sharp };
 
 /** A temp folder removed by the returned cleanup. */
+/** Creates `rel` under `root` (and its folders) holding one byte: a name for the walk to find. */
+export function touch(root: string, rel: string): void {
+  const full = path.join(root, rel);
+  mkdirSync(path.dirname(full), { recursive: true });
+  writeFileSync(full, 'x');
+}
+
 export function tempFolder(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ft-engine-'));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };

@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { enclosingOutputFolder, foldNested, isSameOrInside, overlaps } from '../../../src/core/folders';
 import { countExistingThumbnails } from '../../../src/core/plan';
 import { JobTally } from '../../../src/core/tally';
-import { tempFolder } from './fixtures';
-
-function touch(root: string, rel: string): void {
-  const full = path.join(root, rel);
-  mkdirSync(path.dirname(full), { recursive: true });
-  writeFileSync(full, 'x');
-}
+import { tempFolder, touch } from './fixtures';
 
 suite('core: chosen folders, output folders, counts', () => {
   let dir: string;

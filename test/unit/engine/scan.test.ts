@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { symlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { scanImages, countImages, type ScanOptions } from '../../../src/core/scan';
-import { tempFolder } from './fixtures';
+import { tempFolder, touch } from './fixtures';
 
 const base: ScanOptions = { includeSubfolders: true, outputFolderName: 'thumbnails', exclude: [] };
 
@@ -10,12 +10,6 @@ async function scan(root: string, options: Partial<ScanOptions> = {}): Promise<s
   const out: string[] = [];
   for await (const f of scanImages(root, { ...base, ...options })) out.push(path.relative(root, f));
   return out.sort();
-}
-
-function touch(root: string, rel: string): void {
-  const full = path.join(root, rel);
-  mkdirSync(path.dirname(full), { recursive: true });
-  writeFileSync(full, 'x');
 }
 
 suite('engine: scan', () => {
