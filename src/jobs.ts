@@ -25,6 +25,8 @@ export interface RunningJob {
   readonly mode: JobMode;
   readonly controller: AbortController;
   readonly tally: JobTally;
+  /** Claimed but not running yet (e.g. while Regenerate asks the user); not shown as work. */
+  started: boolean;
 }
 
 /** A folder that is, contains, or lies inside a folder of a running job. */
@@ -100,7 +102,7 @@ export class JobRunner extends Disposable {
       const busy = this.conflictFor(f.folder);
       if (busy) throw new FolderBusyError(f.folder, busy);
     }
-    const job: RunningJob = { folders, label, mode, controller: new AbortController(), tally: new JobTally(folders.length) };
+    const job: RunningJob = { folders, label, mode, controller: new AbortController(), tally: new JobTally(folders.length), started: false };
     this._jobs.add(job);
     this._changed({ now: true });
     return job;
@@ -118,6 +120,8 @@ export class JobRunner extends Disposable {
    */
   async run(job: RunningJob, signal: AbortSignal): Promise<JobSummary[]> {
     const { controller } = job;
+    job.started = true;
+    this._changed({ now: true });
     const abort = (): void => controller.abort(signal.reason);
     if (signal.aborted) abort();
     else signal.addEventListener('abort', abort, { once: true });

@@ -43,7 +43,7 @@ export class ThumbnailStatusBar extends Disposable {
   }
 
   private _update(): void {
-    const jobs = this._runner.jobs;
+    const jobs = this._runner.jobs.filter((j) => j.started);
     clearTimeout(this._hideTimer);
     if (jobs.length > 0) {
       this._item.text = `$(sync~spin) ${vscode.l10n.t('Thumbnails {0}', statusCount(jobs))}`;

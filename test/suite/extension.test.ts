@@ -170,7 +170,7 @@ suite('Folder Thumbnails in a real extension host', () => {
     try {
       const tally = new JobTally(1);
       tally.update('/photos', { found: 6, scanDone: true, done: 3, made: 1, skipped: 2, failed: 0, thumbnails: 2 });
-      runner.jobs = [{ label: 'photos', tally }];
+      runner.jobs = [{ label: 'photos', tally, started: true }, { label: 'asking', tally: new JobTally(1), started: false }];
       changed.fire();
       assert.equal(bar.state.text, '$(sync~spin) Thumbnails 1/4', 'the up-to-date images are not work to do');
       assert.match(bar.state.tooltip, /photos: 1 of 4 images/);
@@ -207,6 +207,26 @@ suite('Folder Thumbnails in a real extension host', () => {
     const ran = await first;
     assert.equal(ran.job?.status, 'done');
     assert.equal(listFiles(path.join(dir, 'thumbnails')).length, 32, 'the job that ran made every thumbnail');
+  });
+
+  test('with two jobs running, Cancel asks which one and stops only that one', async function () {
+    this.timeout(120_000);
+    const first = await makePhotoFolder('cancel-one', 16, 3000, 2000);
+    const second = await makePhotoFolder('cancel-two', 3, 1200, 900);
+    const { runner } = await api();
+    const one = run('thumbnails.generate', [first]);
+    await until(() => runner.jobs.length === 1, 10_000);
+    const two = run('thumbnails.generate', [second]);
+    await until(() => runner.jobs.length === 2, 10_000);
+    assert.equal(runner.jobs.length, 2);
+    const picked = vscode.commands.executeCommand<{ label: string }[]>('thumbnails.cancel');
+    await new Promise((r) => setTimeout(r, 1000)); // the pick opens with the first job active
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    assert.deepEqual((await picked).map((j) => j.label), ['cancel-one']);
+    const [stopped, finished] = await Promise.all([one, two]);
+    assert.equal(stopped.job?.status, 'cancelled', stopped.job?.message);
+    assert.equal(finished.job?.status, 'done', finished.job?.message);
+    assert.equal(listFiles(path.join(second, 'thumbnails')).length, 6);
   });
 
   test('invalid settings give the error message and write no file', async () => {
