@@ -27,7 +27,9 @@ import { existsSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import * as path from 'node:path';
 import { createThumbnailPool, runJob, type JobProgress, type JobSummary } from './core/engine';
+import { enclosingOutputFolder } from './core/folders';
 import { nullLogger, type Logger } from './core/log';
+import { JobTally } from './core/tally';
 import { parseSettings, SettingsError, type RawSettings } from './core/settings';
 
 const USAGE = `Usage: folder-thumbnails <folder> [options]
@@ -156,22 +158,26 @@ const stderrLogger: Logger = {
   error: (m) => process.stderr.write(`error: ${m}\n`),
 };
 
-/** A one-line progress bar on a terminal, redrawn at most 10 times a second. */
+/**
+ * A one-line progress bar on a terminal, redrawn at most 10 times a second. It counts what the
+ * editor's notification counts (src/core/tally.ts): the images to make, up-to-date ones apart.
+ */
 function progressBar(stream: NodeJS.WriteStream): { update(p: JobProgress): void; clear(): void } {
   let last = 0;
   let shown = false;
-  const started = Date.now();
+  const tally = new JobTally(1);
   return {
     update(p) {
+      tally.update('', p);
       const now = Date.now();
       if (now - last < 100 && p.done !== p.found) return;
       last = now;
-      const width = Math.max(10, Math.min(40, (stream.columns ?? 80) - 50));
-      const total = Math.max(p.found, 1);
-      const filled = Math.round((Math.min(p.done, total) / total) * width);
-      const rate = p.done / Math.max((now - started) / 1000, 0.001);
-      const count = `${p.done}/${p.found}${p.scanDone ? '' : '+'}`;
-      const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${count} images, ${rate.toFixed(1)}/s${p.failed ? `, ${p.failed} failed` : ''}`;
+      const c = tally.counts;
+      const width = Math.max(10, Math.min(40, (stream.columns ?? 80) - 60));
+      const filled = Math.round((Math.min(c.done, c.toDo) / Math.max(c.toDo, 1)) * width);
+      const rate = tally.rate();
+      const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${c.done}/${c.toDo}${c.scanDone ? '' : '+'} images` +
+        `${rate === undefined ? '' : `, ${rate.toFixed(1)}/s`}${c.failed ? `, ${c.failed} failed` : ''}${c.upToDate ? ` (${c.upToDate} up to date)` : ''}`;
       stream.write(`\r${line.slice(0, (stream.columns ?? 80) - 1)}\x1b[K`);
       shown = true;
     },
@@ -209,6 +215,11 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError(`${folder}: no such folder`);
     }
     if (!isDir) throw new UsageError(`${folder}: is not a folder`);
+    const output = await enclosingOutputFolder(folder, settings.outputFolderName);
+    if (output) {
+      const where = output === folder ? 'is an output folder' : `is inside the output folder ${output}`;
+      throw new UsageError(`${folder}: ${where}: it holds thumbnails, not photos; give the folder that holds the photos`);
+    }
   } catch (error) {
     if (error instanceof UsageError || error instanceof SettingsError) {
       const problems = error instanceof SettingsError ? error.problems : [error.message];

@@ -66,7 +66,10 @@ export class GenerateCommand {
       job = this._runner.reserve(folders, jobLabel(folders.map((f) => f.folder)), this._mode);
     } catch (e) {
       if (!(e instanceof FolderBusyError)) throw e;
-      return { refused: [...refused, { folder: e.folder, reason: 'busy', message: e.message }] };
+      // Another command claimed one of these folders while they were being checked.
+      const busy: Refusal = { folder: e.folder, reason: 'busy', message: vscode.l10n.t('Thumbnails are already being generated for {0}; wait for that job or cancel it first.', e.job.label) };
+      this._showRefusals([busy]);
+      return { refused: [...refused, busy] };
     }
     const paths = folders.map((f) => f.folder);
     try {

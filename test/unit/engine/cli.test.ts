@@ -85,6 +85,17 @@ suite('engine: CLI (node out/src/cli.js)', () => {
     }
   });
 
+  test('exit 2 for an output folder or a folder inside one: thumbnails are not made of thumbnails', async () => {
+    await jpeg(path.join(dir, 'a.jpg'), 300, 200);
+    assert.equal((await run([dir, '--sizes', '64x64,32x32'])).code, 0);
+    for (const inside of [path.join(dir, 'thumbnails'), path.join(dir, 'thumbnails', '64x64')]) {
+      const r = await run([inside, '--sizes', '64x64,32x32']);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /(is an output folder|is inside the output folder .*thumbnails): it holds thumbnails, not photos/);
+    }
+    assert.deepEqual(listTree(path.join(dir, 'thumbnails')).filter((p) => p.endsWith('.jpg')), ['32x32/a.jpg', '64x64/a.jpg']);
+  });
+
   test('--help prints usage and exits 0', async () => {
     const r = await run(['--help']);
     assert.equal(r.code, 0);
