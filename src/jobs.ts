@@ -93,11 +93,12 @@ export class JobRunner extends Disposable {
   }
 
   /**
-   * Claims the folders before any UI is shown, so that two quick invocations cannot both start
-   * one: nothing awaits between the check and the claim. Throws FolderBusyError for the first
-   * folder a running job already covers.
+   * The one owner of a job's life: claims the folders, runs `body` with the job, and lets them go
+   * when `body` settles, however it ends. The claim happens before `body` starts (nothing awaits
+   * between the check and the claim), so two quick invocations cannot both start a folder.
+   * @throws FolderBusyError, synchronously, for the first folder a running job already covers
    */
-  reserve(folders: readonly JobFolder[], label: string, mode: JobMode): RunningJob {
+  hold<T>(folders: readonly JobFolder[], label: string, mode: JobMode, body: (job: RunningJob) => Promise<T>): Promise<T> {
     for (const f of folders) {
       const busy = this.conflictFor(f.folder);
       if (busy) throw new FolderBusyError(f.folder, busy);
@@ -105,18 +106,16 @@ export class JobRunner extends Disposable {
     const job: RunningJob = { folders, label, mode, controller: new AbortController(), tally: new JobTally(folders.length), started: false };
     this._jobs.add(job);
     this._changed({ now: true });
-    return job;
-  }
-
-  /** Gives a reserved job's folders back; idempotent. */
-  release(job: RunningJob): void {
-    if (this._jobs.delete(job)) this._changed({ now: true });
+    return body(job).finally(() => {
+      this._jobs.delete(job);
+      this._changed({ now: true });
+    });
   }
 
   /**
-   * Runs every folder of a reserved job in the helper, side by side, and releases the job at the
-   * end. `signal` (the notification's Cancel) stops it like cancel() does. Resolves with one
-   * summary per folder, in the job's order; rejects only when the helper could not run at all.
+   * Runs every folder of a held job in the helper, side by side. `signal` (the notification's
+   * Cancel) stops it like cancel() does. Resolves with one summary per folder, in the job's
+   * order; rejects only when the helper could not run at all.
    */
   async run(job: RunningJob, signal: AbortSignal): Promise<JobSummary[]> {
     const { controller } = job;
@@ -144,7 +143,6 @@ export class JobRunner extends Disposable {
       return summaries;
     } finally {
       signal.removeEventListener('abort', abort);
-      this.release(job);
     }
   }
 

@@ -60,10 +60,10 @@ export class GenerateCommand {
     this._showRefusals(refused);
     if (folders.length === 0) return { refused };
 
-    let job: RunningJob;
+    const label = jobLabel(folders.map((f) => f.folder));
     try {
-      // Claimed before any question is asked, so a second command cannot start the same folders.
-      job = this._runner.reserve(folders, jobLabel(folders.map((f) => f.folder)), this._mode);
+      const job = await this._runner.hold(folders, label, this._mode, (held) => this._run(held, uris, args));
+      return { job, refused };
     } catch (e) {
       if (!(e instanceof FolderBusyError)) throw e;
       // Another command claimed one of these folders while they were being checked.
@@ -71,11 +71,15 @@ export class GenerateCommand {
       this._showRefusals([busy]);
       return { refused: [...refused, busy] };
     }
-    const paths = folders.map((f) => f.folder);
+  }
+
+  /** Runs a held job under one notification and tells the user how it ended. */
+  private async _run(job: RunningJob, uris: readonly vscode.Uri[], args: GenerateArgs): Promise<NonNullable<GenerateOutcome['job']>> {
+    const paths = job.folders.map((f) => f.folder);
+    if (this._mode === 'regenerate' && args.overwrite !== 'yes' && !(await this._confirmOverwrite(job))) {
+      return { status: 'declined', folders: paths, message: '' };
+    }
     try {
-      if (this._mode === 'regenerate' && args.overwrite !== 'yes' && !(await this._confirmOverwrite(job))) {
-        return { job: { status: 'declined', folders: paths, message: '' }, refused };
-      }
       this._log.info(`${this._mode === 'regenerate' ? 'regenerating' : 'generating'} thumbnails for ${paths.join(', ')}`);
       const title = this._mode === 'regenerate'
         ? vscode.l10n.t('Regenerating thumbnails for {0}', job.label)
@@ -84,18 +88,15 @@ export class GenerateCommand {
         const redraw = this._runner.onDidChange(() => report(progressText(job), progressFraction(job)));
         return this._runner.run(job, signal).finally(() => redraw.dispose());
       });
-      const totals = totalsOf(summaries);
       const cancelled = summaries.some((s) => s.cancelled);
-      this._statusBar.recordOutcome({ counts: totals, cancelled });
+      this._statusBar.recordOutcome({ counts: totalsOf(summaries), cancelled });
       const message = this._summary.show(job, summaries, uris);
-      return { job: { status: cancelled ? 'cancelled' : 'done', folders: paths, summaries, message }, refused };
+      return { status: cancelled ? 'cancelled' : 'done', folders: paths, summaries, message };
     } catch (e) {
       const message = vscode.l10n.t('Generating thumbnails for {0} failed: {1}', job.label, describeError(e));
       this._log.error(`${message}\n${e instanceof Error ? e.stack : ''}`);
       this._summary.showError(message);
-      return { job: { status: 'error', folders: paths, message }, refused };
-    } finally {
-      this._runner.release(job);
+      return { status: 'error', folders: paths, message };
     }
   }
 
