@@ -38,6 +38,25 @@ const sharpNativeRequires = {
   },
 };
 
+/**
+ * Writes dist/bundled-packages.json: the npm packages whose code the bundles carry, so that the
+ * package check (scripts/vsixCheck.mjs) can ask for each one's licence in the VSIX.
+ */
+const bundledPackages = {
+  name: 'bundled-packages',
+  setup(build) {
+    build.onEnd((result) => {
+      if (!result.metafile) return;
+      const names = new Set();
+      for (const input of Object.keys(result.metafile.inputs)) {
+        const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+        if (match) names.add(match[1]);
+      }
+      fs.writeFileSync('dist/bundled-packages.json', `${JSON.stringify([...names].sort(), null, 1)}\n`);
+    });
+  },
+};
+
 async function main() {
   const ctx = await esbuild.context({
     entryPoints: {
@@ -58,7 +77,8 @@ async function main() {
     // sharp's "import" condition is its ESM build, which needs import.meta.url; a CJS bundle takes its CJS build.
     alias: { sharp: './node_modules/sharp/dist/index.cjs' },
     logLevel: 'silent',
-    plugins: [problemMatcherPlugin, sharpNativeRequires],
+    metafile: true,
+    plugins: [problemMatcherPlugin, sharpNativeRequires, bundledPackages],
   });
   if (watch) {
     await ctx.watch();

