@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { readSettings } from '../config';
 import type { JobSummary } from '../core/engine';
 import { FailureCode, describeError } from '../core/errors';
+import { describeLeftOut } from '../core/leftOut';
 import { SettingsError } from '../core/settings';
 import { FolderBusyError, folderName, type JobRunner } from '../jobs';
 import type { ThumbnailLog } from '../log';
@@ -113,6 +114,10 @@ export class GenerateCommand {
     const secs = (s.elapsedMs / 1000).toFixed(1);
     for (const f of s.failed) this._log.error(`${f.message} [${f.code}]`); // the core's message starts with the file
     this._log.info(`${folder.fsPath}: ${s.images} images rendered (${s.fastDecodes} decoded with libjpeg-turbo), ${s.thumbnails} thumbnails written, ${s.skipped} up to date, ${s.failed.length} failed, ${secs} s${s.cancelled ? ', cancelled' : ''}`);
+    // What the filters left out, counted by name, named by the setting that leaves it out.
+    const leftOut = describeLeftOut(s.excluded, 'editor').map((line) => `${line}.`);
+    for (const line of leftOut) this._log.info(`${folder.fsPath}: ${line}`);
+    const andLeftOut = (message: string): string => [message, ...leftOut].join(' ');
     this._statusBar.recordOutcome(s.images + s.skipped, s.failed.length, s.cancelled);
     if (s.cancelled) {
       const message = vscode.l10n.t('Cancelled thumbnails for {0} after {1} images ({2} thumbnails written); finished files are kept.', name, s.images + s.skipped + s.failed.length, s.thumbnails);
@@ -133,14 +138,16 @@ export class GenerateCommand {
           ? vscode.l10n.t('{0} of {1} images in {2} got no thumbnails (see the log for why); generated {3} thumbnails for the others.', s.failed.length, total, name, s.thumbnails)
           : vscode.l10n.t("{0} of {1} images in {2} got no thumbnails (see the log for why); the others' thumbnails are up to date.", s.failed.length, total, name);
       }
+      message = andLeftOut(message);
       this._showWithLog('warning', message);
     } else if (s.images === 0) {
       message = s.skipped > 0
         ? vscode.l10n.t('Thumbnails for {0} are up to date ({1} images).', name, s.skipped)
         : vscode.l10n.t('No JPEG images found in {0}.', name);
+      message = andLeftOut(message);
       void vscode.window.showInformationMessage(message);
     } else {
-      message = vscode.l10n.t('Generated {0} thumbnails for {1} images in {2} s.', s.thumbnails, s.images, secs);
+      message = andLeftOut(vscode.l10n.t('Generated {0} thumbnails for {1} images in {2} s.', s.thumbnails, s.images, secs));
       const reveal = vscode.l10n.t('Reveal in Explorer');
       const showLog = vscode.l10n.t('Show Log');
       void vscode.window.showInformationMessage(message, reveal, showLog).then((a) => {

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { compileExcludes, DEFAULTS, parseSettings, SettingsError } from '../../../src/core/settings';
+import { compileGlobs } from '../../../src/core/glob';
+import { DEFAULTS, parseSettings, SettingsError } from '../../../src/core/settings';
+
+const compileExcludes = (globs: string[]): ((rel: string) => boolean) => compileGlobs(globs, 'anyDepth');
 
 function problems(raw: Parameters<typeof parseSettings>[0]): string[] {
   try {
@@ -21,7 +24,9 @@ suite('engine: settings', () => {
     assert.equal(s.quality, 65);
     assert.equal(s.includeSubfolders, true);
     assert.equal(s.outputFolderName, 'thumbnails');
-    assert.deepEqual(s.exclude, []);
+    assert.deepEqual(s.exclude, ['**/node_modules']);
+    assert.equal(s.useIgnoreFiles, true);
+    assert.deepEqual(s.filesExclude, []);
     assert.equal(s.skipUpToDate, true);
     assert.equal(s.maxWorkers, 0);
   });
