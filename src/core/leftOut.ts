@@ -5,7 +5,7 @@
  * listed entries, so a node_modules of 100,000 files costs a bounded moment; past the budget the
  * counts are lower bounds ("at least").
  */
-import { opendir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { SkipReason } from './folderFilter';
 import { JPEG_NAME } from './scan';
@@ -22,8 +22,12 @@ export interface LeftOutCounts {
 
 export const NO_LEFT_OUT: LeftOutCounts = { exclude: 0, filesExclude: 0, ignoreFiles: 0, complete: true };
 
-/** Directory entries listed to count skipped folders, per job (measured: README, "What is skipped"). */
-export const LEFT_OUT_BUDGET = 200_000;
+/**
+ * Directory entries listed to count skipped folders, per job. Measured on 2 cores, warm cache: a
+ * node_modules of 111,000 entries in 11,000 folders took 0.6-0.7 s to count in full, 0.25 s to
+ * its first 50,000; the job's own work goes on meanwhile, only its end waits.
+ */
+export const LEFT_OUT_BUDGET = 100_000;
 
 export class LeftOutCounter {
   private readonly counts: LeftOutCounts = { ...NO_LEFT_OUT };
@@ -63,18 +67,16 @@ export class LeftOutCounter {
         return;
       }
       const dir = pending.pop()!;
-      try {
-        for await (const entry of await opendir(dir, { bufferSize: 256 })) {
-          if (--this.budget < 0) break;
-          if (entry.name.startsWith('.')) continue;
-          if (entry.isDirectory()) {
-            if (entry.name !== this.outputFolderName) pending.push(path.join(dir, entry.name));
-          } else if (JPEG_NAME.test(entry.name)) {
-            this.counts[reason]++;
-          }
+      // One call per folder (a third of the time of iterating opendir's entries one by one).
+      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []); // unreadable: empty
+      this.budget -= entries.length;
+      for (const entry of entries) {
+        if (entry.name.startsWith('.')) continue;
+        if (entry.isDirectory()) {
+          if (entry.name !== this.outputFolderName) pending.push(path.join(dir, entry.name));
+        } else if (JPEG_NAME.test(entry.name)) {
+          this.counts[reason]++;
         }
-      } catch {
-        // an unreadable folder counts as empty
       }
     }
   }
