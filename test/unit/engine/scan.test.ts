@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { scanImages, countImages, type ScanOptions } from '../../../src/core/scan';
-import { describeLeftOut, LeftOutCounter } from '../../../src/core/leftOut';
+import { scanImages, countImages, LeftOutCounter, type ScanOptions } from '../../../src/core/scan';
+import { describeLeftOut } from '../../../src/core/leftOut';
 import { DEFAULTS } from '../../../src/core/settings';
 import { tempFolder } from './fixtures';
 
