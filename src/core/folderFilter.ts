@@ -11,7 +11,8 @@
  * outside a repository and a workspace, only from the chosen folder down. The chosen folder is
  * never skipped: a rule of a file above it that matches it, a folder above it, or everything in
  * it does not apply inside it; rules that match inside it do. The same holds for files.exclude.
- * Not read: git's global excludes file (core.excludesFile) and nested repositories' own roots.
+ * Not followed: git's global excludes file (core.excludesFile); and a nested repository met on
+ * the way down is walked with the outer files' rules still in force (git starts afresh there).
  */
 import { statSync } from 'node:fs';
 import { lstat, readFile } from 'node:fs/promises';
