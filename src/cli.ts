@@ -29,8 +29,9 @@ import * as path from 'node:path';
 import { createThumbnailPool, runJob, type JobProgress, type JobSummary } from './core/engine';
 import { enclosingOutputFolder } from './core/folders';
 import { nullLogger, type Logger } from './core/log';
+import { describeLeftOut } from './core/leftOut';
 import { JobTally } from './core/tally';
-import { parseSettings, SettingsError, type RawSettings } from './core/settings';
+import { DEFAULTS, parseSettings, SettingsError, type RawSettings } from './core/settings';
 
 const USAGE = `Usage: folder-thumbnails <folder> [options]
 
@@ -43,7 +44,13 @@ Options:
   --max-decode-mb N           memory one image's decode may use (default 160); bigger progressive
                               JPEGs are refused as TOO_BIG_TO_DECODE
   --no-subfolders             only the folder itself
-  --exclude GLOB              skip matching files/folders (repeatable)
+  --exclude GLOB              skip matching files/folders (repeatable; a bare name at any depth),
+                              besides **/node_modules, which is skipped by default
+  --no-default-exclude        do not skip node_modules folders
+  --no-ignore-files           do not skip what .gitignore and .ignore files ignore (they are
+                              read from <folder> down, and above it up to the git repository's
+                              root; rules that match <folder> itself or a folder above it do not
+                              apply inside it)
   --output-folder NAME        name of the thumbnail folder (default: thumbnails)
   --force                     remake thumbnails even when up to date
   --json                      print one JSON summary object instead of text
@@ -69,6 +76,7 @@ interface CliArgs {
 export function parseArgs(argv: string[]): CliArgs | 'help' {
   const raw: RawSettings = {};
   const exclude: string[] = [];
+  let defaultExclude = true;
   let folder: string | undefined;
   let force = false;
   let json = false;
@@ -121,6 +129,12 @@ export function parseArgs(argv: string[]): CliArgs | 'help' {
       case '--exclude':
         exclude.push(take());
         break;
+      case '--no-default-exclude':
+        defaultExclude = false;
+        break;
+      case '--no-ignore-files':
+        raw.useIgnoreFiles = false;
+        break;
       case '--output-folder':
         raw.outputFolderName = take();
         break;
@@ -140,7 +154,8 @@ export function parseArgs(argv: string[]): CliArgs | 'help' {
     }
   }
   if (folder === undefined) throw new UsageError('missing <folder>');
-  if (exclude.length > 0) raw.exclude = exclude;
+  // --exclude adds to the default (node_modules), which --no-default-exclude takes out.
+  raw.exclude = [...(defaultExclude ? DEFAULTS.exclude : []), ...exclude];
   return { folder, raw, force, json, verbose };
 }
 
@@ -194,6 +209,7 @@ function printSummary(s: JobSummary): void {
       `, ${s.skipped} up to date, ${s.failed.length} failed.`,
   ];
   for (const f of s.failed) lines.push(`  ${f.code}: ${f.message}`);
+  for (const line of describeLeftOut(s.excluded, 'cli')) lines.push(`${line}.`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
@@ -206,7 +222,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    settings = parseSettings(args.raw);
+    settings = parseSettings(args.raw, 'cli');
     const folder = path.resolve(args.folder);
     let isDir = false;
     try {
@@ -255,8 +271,8 @@ async function main(argv: string[]): Promise<number> {
     });
     bar?.clear();
     if (args.json) {
-      const { images, thumbnails, skipped, failed, elapsedMs } = summary;
-      process.stdout.write(`${JSON.stringify({ images, thumbnails, skipped, failed, elapsedMs, cancelled: summary.cancelled })}\n`);
+      const { images, thumbnails, skipped, failed, excluded, elapsedMs } = summary;
+      process.stdout.write(`${JSON.stringify({ images, thumbnails, skipped, failed, excluded, elapsedMs, cancelled: summary.cancelled })}\n`);
     } else {
       printSummary(summary);
     }

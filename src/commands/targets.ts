@@ -59,7 +59,8 @@ async function checkOne(uri: vscode.Uri): Promise<JobFolder | Refusal> {
   } catch (e) {
     if (!(e instanceof SettingsError)) throw e;
     const keys = [...new Set(e.problems.map((p) => /^thumbnails\.(\w+)/.exec(p)?.[1]).filter((k): k is string => !!k))];
-    const message = vscode.l10n.t('The thumbnails settings for {0} are not valid: {1}.', shownPath(folder), e.problems.join('; '));
+    // One sentence per problem, each naming the setting (and the item of a list) at fault.
+    const message = vscode.l10n.t('The thumbnails settings for {0} are not valid.', shownPath(folder)) + ' ' + e.problems.map((p) => `${p}.`).join(' ');
     return { folder, reason: 'invalid-settings', message, keys };
   }
   const output = await enclosingOutputFolder(folder, settings.outputFolderName);

@@ -13,7 +13,8 @@ import { planSource, type PlannedOutput } from './plan';
 import { WorkerPool } from './pool';
 import { parseJpegHeader, readHead } from './jpegHeader';
 import { Scheduler } from './schedule';
-import { countImages, scanImages, scanOptionsFor, type ScanOptions } from './scan';
+import { countImages, LeftOutCounter, scanImages, scanOptionsFor, type ScanOptions } from './scan';
+import { NO_LEFT_OUT, type LeftOutCounts } from './leftOut';
 import type { ThumbnailSettings } from './settings';
 import { BIG_DECODE_BUDGET_MB, DEFAULT_MAX_PIXELS, bigDecodeMB, decodeBytes, type OutputRoot, type RenderResult, type RenderTask } from './task';
 import { removeStaleTemps, tempName, tempOwner } from './tempFiles';
@@ -58,6 +59,8 @@ export interface JobSummary {
   /** Images whose thumbnails were all up to date. */
   skipped: number;
   failed: FileFailure[];
+  /** Images the filters left out (exclude setting, files.exclude, ignore files), counted by name. */
+  excluded: LeftOutCounts;
   elapsedMs: number;
   cancelled: boolean;
 }
@@ -201,6 +204,8 @@ export async function runJob(pool: RenderRunner, options: JobOptions): Promise<J
   else signal?.addEventListener('abort', onAbort, { once: true });
 
   const scanOptions: ScanOptions = { ...scanOptionsFor(settings), signal: local.signal };
+  // The folders the filters leave out are counted by name while the job runs; a cancel stops it.
+  const leftOut = new LeftOutCounter(settings.outputFolderName, signal);
 
   // A second, name-less walk only counts, so the total is known early for a progress bar while
   // the work walk below stays streaming. Directory listings are cheap next to decoding.
@@ -238,6 +243,7 @@ export async function runJob(pool: RenderRunner, options: JobOptions): Promise<J
     onOutputFolder: (dir) => {
       cleaning = cleaning.then(async () => void (staleTemps += await removeStaleTemps(dir, root)));
     },
+    onSkipped: (p, reason, isFolder) => leftOut.add(p, reason, isFolder),
   });
   const owner = tempOwner();
   let taskSeq = 0;
@@ -361,6 +367,8 @@ export async function runJob(pool: RenderRunner, options: JobOptions): Promise<J
     await counting;
     await cleaning;
   }
+  // A part of a job that renders given sources (after a crash) scans nothing: nothing left out.
+  const excluded = listed ? NO_LEFT_OUT : await leftOut.result();
   if (staleTemps > 0) log.info(`thumbnails: removed ${staleTemps} temp file(s) an interrupted run left in ${folder}`);
   if (poolGone && !signal?.aborted) throw poolGone;
   emit();
@@ -372,6 +380,7 @@ export async function runJob(pool: RenderRunner, options: JobOptions): Promise<J
     thumbnails: progress.thumbnails,
     skipped: progress.skipped,
     failed: failures,
+    excluded,
     elapsedMs: Math.round(performance.now() - started),
     cancelled: signal?.aborted === true,
   };

@@ -9,6 +9,11 @@ export const FailureCode = {
   NOT_JPEG: 'NOT_JPEG',
   /** A JPEG that is truncated or whose data cannot be decoded. */
   CORRUPT_JPEG: 'CORRUPT_JPEG',
+  /**
+   * A valid JPEG of a kind the decoders do not support: 12- or 16-bit samples, lossless or
+   * hierarchical; the message says which.
+   */
+  UNSUPPORTED_JPEG: 'UNSUPPORTED_JPEG',
   /** Width x height over the pixel limit (decompression bomb guard); refused from the header. */
   TOO_MANY_PIXELS: 'TOO_MANY_PIXELS',
   /**

@@ -28,6 +28,10 @@ export interface JpegHeader {
   /** EXIF orientation 1..8 (1 when absent or unreadable). */
   orientation: number;
   progressive: boolean;
+  /** Bits per sample: 8 for nearly every JPEG; 12 or 16 in medical and some camera files. */
+  precision: number;
+  /** The frame's SOFn marker byte (0xc0 baseline, 0xc1 extended, 0xc2 progressive, 0xc3 lossless, ...). */
+  sof: number;
   /**
    * True when libjpeg will hold the whole image's coefficients while decoding: progressive, or a
    * sequential file whose first scan carries fewer components than the frame (one scan per
@@ -119,7 +123,8 @@ export function parseJpegHeader(bytes: Buffer): JpegHeader | null {
         coefficientBytes += blocksX * blocksY * 64 * 2;
       }
       const progressive = marker === 0xc2 || marker === 0xc6 || marker === 0xca || marker === 0xce;
-      frame = { width, height, components, orientation, progressive, buffered: true, coefficientBytes };
+      const precision = bytes[body];
+      frame = { width, height, components, orientation, progressive, precision, sof: marker, buffered: true, coefficientBytes };
       continue;
     }
     if (marker === 0xda) {
@@ -138,6 +143,24 @@ export function parseJpegHeader(bytes: Buffer): JpegHeader | null {
   // No frame header before the scan data or within `bytes`: null. A frame with no scan within
   // `bytes`: buffered stays assumed.
   return frame ?? null;
+}
+
+/**
+ * What in a valid JPEG the decoders here cannot decode, in words; null when they can. sharp's
+ * libjpeg (and libjpeg-turbo 2.x of the fast path) reads 8 bits per sample only: 12-bit
+ * "extended" JPEGs (libjpeg-turbo's monkey12.jpg), and the 12- and 16-bit lossless ones of
+ * cameras and scanners, fail in it as "Unsupported JPEG data precision". Hierarchical JPEG
+ * (SOF5-7/13-15) no libjpeg reads. An 8-bit lossless JPEG (SOF3) sharp's decoder reads (tested),
+ * and arithmetic coding (SOF9/10) it decodes: neither is reported.
+ */
+export function unsupportedJpeg(header: Pick<JpegHeader, 'precision' | 'sof'>): string | null {
+  const { sof, precision } = header;
+  const lossless = sof === 0xc3 || sof === 0xc7 || sof === 0xcb || sof === 0xcf;
+  const hierarchical = (sof >= 0xc5 && sof <= 0xc7) || (sof >= 0xcd && sof <= 0xcf);
+  if (precision === 8 && !hierarchical) return null;
+  const kind = `${hierarchical ? 'hierarchical ' : ''}${lossless ? 'lossless ' : ''}JPEG (SOF${sof - 0xc0})`;
+  const bits = precision === 8 ? '' : ` with ${precision} bits per sample`;
+  return `is a ${kind}${bits}, which the decoders here do not support (they read 8-bit JPEGs${hierarchical ? ', not hierarchical ones' : ''})`;
 }
 
 /** The IFD0 orientation; 1 when the tag is absent, null when the block is malformed. */

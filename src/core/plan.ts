@@ -80,7 +80,7 @@ export async function planSource(
  */
 export async function countExistingThumbnails(
   folder: string,
-  settings: Pick<ThumbnailSettings, 'includeSubfolders' | 'outputFolderName' | 'exclude' | 'sizes'>,
+  settings: Parameters<typeof scanOptionsFor>[0] & Pick<ThumbnailSettings, 'sizes'>,
   signal?: AbortSignal,
 ): Promise<number> {
   const listings = new Map<string, Promise<ReadonlySet<string>>>();

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { DEFAULT_MAX_DECODE_MB } from './task';
 
 /** A box a thumbnail must fit inside, in pixels. */
@@ -15,13 +16,32 @@ export interface ThumbnailSettings {
   includeSubfolders: boolean;
   /** Name of the folder made beside each image folder; one plain, non-hidden path segment. */
   outputFolderName: string;
-  /** Globs matched against paths relative to the job folder (see {@link compileExcludes}). */
+  /** Globs matched against paths relative to the job folder (glob.ts, a bare name at any depth). */
   exclude: string[];
+  /** Respect the .gitignore and .ignore files of the folder tree (ignoreFiles.ts). */
+  useIgnoreFiles: boolean;
+  /**
+   * The editor's `files.exclude`: globs relative to {@link workspaceFolder} (VS Code's glob: a bare
+   * name only at the top), each optionally only when a sibling exists (`when`). Empty in the CLI.
+   */
+  filesExclude: FilesExcludeRule[];
+  /**
+   * The workspace folder the job's folder is in (editor only): what files.exclude is relative to,
+   * and the highest folder whose ignore files are read. Undefined in the CLI.
+   */
+  workspaceFolder?: string;
   skipUpToDate: boolean;
   /** Worker threads; 0 picks one per core. */
   maxWorkers: number;
   /** Memory one image's decode may hold, in MB; images that need more are refused (task.ts). */
   maxDecodeMB: number;
+}
+
+/** One `files.exclude` entry that hides something: `"glob": true` or `"glob": { "when": "$(basename).ts" }`. */
+export interface FilesExcludeRule {
+  glob: string;
+  /** Hidden only when a sibling of this name exists; `$(basename)` is the name without its extension. */
+  when?: string;
 }
 
 /** The values a missing setting takes. */
@@ -31,6 +51,7 @@ export const DEFAULTS: {
   includeSubfolders: true;
   outputFolderName: 'thumbnails';
   exclude: string[];
+  useIgnoreFiles: true;
   skipUpToDate: true;
   maxWorkers: 0;
   maxDecodeMB: typeof DEFAULT_MAX_DECODE_MB;
@@ -39,7 +60,9 @@ export const DEFAULTS: {
   quality: 65,
   includeSubfolders: true,
   outputFolderName: 'thumbnails',
-  exclude: [],
+  // What the Explorer's user never means by "this folder"; a user can take it out.
+  exclude: ['**/node_modules'],
+  useIgnoreFiles: true,
   skipUpToDate: true,
   maxWorkers: 0,
   maxDecodeMB: DEFAULT_MAX_DECODE_MB,
@@ -68,10 +91,35 @@ export interface RawSettings {
   includeSubfolders?: unknown;
   outputFolderName?: unknown;
   exclude?: unknown;
+  useIgnoreFiles?: unknown;
+  /** VS Code's `files.exclude` object for the folder, as the configuration gives it. */
+  filesExclude?: unknown;
+  workspaceFolder?: unknown;
   skipUpToDate?: unknown;
   maxWorkers?: unknown;
   maxDecodeMB?: unknown;
 }
+
+/** Who reads the problems: the editor's user knows settings keys, the CLI's user knows flags. */
+export type SettingsFront = 'editor' | 'cli';
+
+/**
+ * What each front end calls a setting, the one table every problem is named from. A list-valued
+ * flag's item is named by its value, as given on the command line, not by an index.
+ */
+export const SETTING_NAMES: Readonly<Record<keyof RawSettings, { editor: string; cli: string }>> = {
+  sizes: { editor: 'thumbnails.sizes', cli: '--sizes' },
+  quality: { editor: 'thumbnails.quality', cli: '--quality' },
+  includeSubfolders: { editor: 'thumbnails.includeSubfolders', cli: '--no-subfolders' },
+  outputFolderName: { editor: 'thumbnails.outputFolderName', cli: '--output-folder' },
+  exclude: { editor: 'thumbnails.exclude', cli: '--exclude' },
+  useIgnoreFiles: { editor: 'thumbnails.useIgnoreFiles', cli: '--no-ignore-files' },
+  filesExclude: { editor: 'files.exclude', cli: 'files.exclude' },
+  workspaceFolder: { editor: 'workspace folder', cli: 'workspace folder' },
+  skipUpToDate: { editor: 'thumbnails.skipUpToDate', cli: '--force' },
+  maxWorkers: { editor: 'thumbnails.maxWorkers', cli: '--workers' },
+  maxDecodeMB: { editor: 'thumbnails.maxDecodeMB', cli: '--max-decode-mb' },
+};
 
 const show = (value: unknown): string => {
   try {
@@ -94,27 +142,29 @@ export function boxName(box: Box): string {
 }
 
 /**
- * Validates raw settings. Missing keys take {@link DEFAULTS}; every problem names the setting and
- * the bad value.
+ * Validates raw settings. Missing keys take {@link DEFAULTS}; every problem names the setting (as
+ * `front` calls it: a settings key or a command-line flag) and the bad value.
  * @throws SettingsError listing all problems found
  */
-export function parseSettings(raw: RawSettings): ThumbnailSettings {
+export function parseSettings(raw: RawSettings, front: SettingsFront = 'editor'): ThumbnailSettings {
   const problems: string[] = [];
+  const name = (key: keyof RawSettings, index?: number): string =>
+    SETTING_NAMES[key][front] + (index !== undefined && front === 'editor' ? `[${index}]` : '');
 
   const sizes: Box[] = [];
   const rawSizes = raw.sizes ?? DEFAULTS.sizes;
   if (!Array.isArray(rawSizes)) {
-    problems.push(`thumbnails.sizes: ${show(rawSizes)} is not a list of "WIDTHxHEIGHT" strings`);
+    problems.push(`${name('sizes')}: ${show(rawSizes)} is not a list of "WIDTHxHEIGHT" strings`);
   } else if (rawSizes.length === 0) {
-    problems.push('thumbnails.sizes: [] is empty; give at least one size such as "256x256"');
+    problems.push(`${name('sizes')}: [] is empty; give at least one size such as "256x256"`);
   } else {
     const seen = new Set<string>();
     rawSizes.forEach((item: unknown, i) => {
       const box = typeof item === 'string' ? parseBox(item) : null;
       if (!box) {
-        problems.push(`thumbnails.sizes[${i}]: ${show(item)} is not WIDTHxHEIGHT (e.g. "256x256")`);
+        problems.push(`${name('sizes', i)}: ${show(item)} is not WIDTHxHEIGHT (e.g. "256x256")`);
       } else if (box.width < 1 || box.height < 1 || box.width > MAX_BOX_EDGE || box.height > MAX_BOX_EDGE) {
-        problems.push(`thumbnails.sizes[${i}]: ${show(item)} must have both sides between 1 and ${MAX_BOX_EDGE}`);
+        problems.push(`${name('sizes', i)}: ${show(item)} must have both sides between 1 and ${MAX_BOX_EDGE}`);
       } else if (!seen.has(boxName(box))) {
         seen.add(boxName(box));
         sizes.push(box);
@@ -124,44 +174,50 @@ export function parseSettings(raw: RawSettings): ThumbnailSettings {
 
   const quality = raw.quality ?? DEFAULTS.quality;
   if (typeof quality !== 'number' || !Number.isInteger(quality) || quality < 1 || quality > 100) {
-    problems.push(`thumbnails.quality: ${show(quality)} is not a whole number from 1 to 100`);
+    problems.push(`${name('quality')}: ${show(quality)} is not a whole number from 1 to 100`);
   }
 
-  const bool = (key: 'includeSubfolders' | 'skipUpToDate'): boolean => {
+  const bool = (key: 'includeSubfolders' | 'skipUpToDate' | 'useIgnoreFiles'): boolean => {
     const value = raw[key] ?? DEFAULTS[key];
-    if (typeof value !== 'boolean') problems.push(`thumbnails.${key}: ${show(value)} is not true or false`);
+    if (typeof value !== 'boolean') problems.push(`${name(key)}: ${show(value)} is not true or false`);
     return value === true;
   };
   const includeSubfolders = bool('includeSubfolders');
   const skipUpToDate = bool('skipUpToDate');
+  const useIgnoreFiles = bool('useIgnoreFiles');
 
   const outputFolderName = raw.outputFolderName ?? DEFAULTS.outputFolderName;
   if (typeof outputFolderName !== 'string') {
-    problems.push(`thumbnails.outputFolderName: ${show(outputFolderName)} is not a folder name`);
+    problems.push(`${name('outputFolderName')}: ${show(outputFolderName)} is not a folder name`);
   } else {
     const why = folderNameProblem(outputFolderName);
-    if (why) problems.push(`thumbnails.outputFolderName: ${show(outputFolderName)} ${why}`);
+    if (why) problems.push(`${name('outputFolderName')}: ${show(outputFolderName)} ${why}`);
   }
 
   const exclude = raw.exclude ?? DEFAULTS.exclude;
   if (!Array.isArray(exclude)) {
-    problems.push(`thumbnails.exclude: ${show(exclude)} is not a list of glob strings`);
+    problems.push(`${name('exclude')}: ${show(exclude)} is not a list of glob strings`);
   } else {
     exclude.forEach((item: unknown, i) => {
       if (typeof item !== 'string' || item.trim() === '') {
-        problems.push(`thumbnails.exclude[${i}]: ${show(item)} is not a non-empty glob string`);
+        problems.push(`${name('exclude', i)}: ${show(item)} is not a non-empty glob string`);
       }
     });
   }
 
   const maxWorkers = raw.maxWorkers ?? DEFAULTS.maxWorkers;
   if (typeof maxWorkers !== 'number' || !Number.isInteger(maxWorkers) || maxWorkers < 0 || maxWorkers > MAX_WORKERS) {
-    problems.push(`thumbnails.maxWorkers: ${show(maxWorkers)} is not a whole number from 0 (automatic) to ${MAX_WORKERS}`);
+    problems.push(`${name('maxWorkers')}: ${show(maxWorkers)} is not a whole number from 0 (automatic) to ${MAX_WORKERS}`);
   }
 
   const maxDecodeMB = raw.maxDecodeMB ?? DEFAULTS.maxDecodeMB;
   if (typeof maxDecodeMB !== 'number' || !Number.isInteger(maxDecodeMB) || maxDecodeMB < MIN_DECODE_MB || maxDecodeMB > MAX_DECODE_MB) {
-    problems.push(`thumbnails.maxDecodeMB: ${show(maxDecodeMB)} is not a whole number from ${MIN_DECODE_MB} to ${MAX_DECODE_MB}`);
+    problems.push(`${name('maxDecodeMB')}: ${show(maxDecodeMB)} is not a whole number from ${MIN_DECODE_MB} to ${MAX_DECODE_MB}`);
+  }
+
+  const workspaceFolder = raw.workspaceFolder;
+  if (workspaceFolder !== undefined && (typeof workspaceFolder !== 'string' || !path.isAbsolute(workspaceFolder))) {
+    problems.push(`${name('workspaceFolder')}: ${show(workspaceFolder)} is not an absolute path`);
   }
 
   if (problems.length > 0) throw new SettingsError(problems);
@@ -171,6 +227,10 @@ export function parseSettings(raw: RawSettings): ThumbnailSettings {
     includeSubfolders,
     outputFolderName: outputFolderName as string,
     exclude: [...(exclude as string[])],
+    useIgnoreFiles,
+    // VS Code checks its own setting; what is not an entry that hides something is passed over.
+    filesExclude: filesExcludeRules(raw.filesExclude),
+    workspaceFolder: workspaceFolder as string | undefined,
     skipUpToDate,
     maxWorkers: maxWorkers as number,
     maxDecodeMB: maxDecodeMB as number,
@@ -192,48 +252,19 @@ function folderNameProblem(name: string): string | null {
 }
 
 /**
- * Compiles exclude globs into one predicate over folder-relative paths with "/" separators.
- * `*` and `?` stay within one path segment, `**` crosses segments, `{a,b}` alternates. A glob
- * without "/" matches a file or folder name at any depth (as in .gitignore); an excluded folder
- * is not entered at all.
+ * The entries of a `files.exclude` object that hide something: `true`, or `{ when }` with a
+ * sibling-name condition. `false` (a lower scope's default switched off) and anything else hide
+ * nothing.
  */
-export function compileExcludes(globs: readonly string[]): (relPath: string) => boolean {
-  if (globs.length === 0) return () => false;
-  const regexes = globs.map((glob) => {
-    const g = glob.trim().replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/$/, '');
-    const body = globToRegex(g);
-    return g.includes('/') ? new RegExp(`^${body}$`) : new RegExp(`(^|/)${body}$`);
-  });
-  return (relPath) => regexes.some((re) => re.test(relPath));
-}
-
-function globToRegex(glob: string): string {
-  let out = '';
-  let inBraces = false;
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        // "**/" matches zero or more whole segments; a trailing "**" matches everything below.
-        if (glob[i + 2] === '/') {
-          out += '(?:.*/)?';
-          i += 2;
-        } else {
-          out += '.*';
-          i += 1;
-        }
-      } else {
-        out += '[^/]*';
-      }
-    } else if (c === '?') out += '[^/]';
-    else if (c === '{') {
-      inBraces = true;
-      out += '(?:';
-    } else if (c === '}' && inBraces) {
-      inBraces = false;
-      out += ')';
-    } else if (c === ',' && inBraces) out += '|';
-    else out += c.replace(/[.+^$()|[\]\\]/g, '\\$&');
+export function filesExcludeRules(value: unknown): FilesExcludeRule[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [];
+  const rules: FilesExcludeRule[] = [];
+  for (const [glob, v] of Object.entries(value as Record<string, unknown>)) {
+    if (glob.trim() === '') continue;
+    if (v === true) rules.push({ glob });
+    else if (typeof v === 'object' && v !== null && typeof (v as { when?: unknown }).when === 'string') {
+      rules.push({ glob, when: (v as { when: string }).when });
+    }
   }
-  return out;
+  return rules;
 }

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { JobSummary } from '../core/engine';
 import { FailureCode } from '../core/errors';
+import { describeLeftOut, NO_LEFT_OUT, type LeftOutCounts } from '../core/leftOut';
 import type { TallyCounts } from '../core/tally';
 import type { RunningJob } from '../jobs';
 import type { ThumbnailLog } from '../log';
@@ -25,6 +26,18 @@ export function totalsOf(summaries: readonly JobSummary[]): TallyCounts {
   t.done = t.made + t.failed;
   t.found = t.done + t.upToDate;
   t.toDo = t.done;
+  return t;
+}
+
+/** What the filters left out in every folder of a job, added up. */
+export function leftOutOf(summaries: readonly JobSummary[]): LeftOutCounts {
+  const t = { ...NO_LEFT_OUT };
+  for (const s of summaries) {
+    t.exclude += s.excluded.exclude;
+    t.filesExclude += s.excluded.filesExclude;
+    t.ignoreFiles += s.excluded.ignoreFiles;
+    t.complete &&= s.excluded.complete;
+  }
   return t;
 }
 
@@ -56,20 +69,23 @@ export class JobSummaryView {
       });
       return message;
     }
+    // What the filters left out, counted by name, named by the setting that leaves it out.
+    const leftOut = describeLeftOut(leftOutOf(summaries), 'editor').map((line) => `${line}.`);
+    const andLeftOut = (message: string): string => [message, ...leftOut].join(' ');
     if (totals.done + totals.upToDate === 0) {
-      const message = vscode.l10n.t('No JPEG images found in {0}.', job.label);
+      const message = andLeftOut(vscode.l10n.t('No JPEG images found in {0}.', job.label));
       void vscode.window.showInformationMessage(message);
       return message;
     }
     if (totals.done === 0) {
-      const message = vscode.l10n.t('Thumbnails for {0} are up to date ({1} images).', job.label, count(totals.upToDate));
+      const message = andLeftOut(vscode.l10n.t('Thumbnails for {0} are up to date ({1} images).', job.label, count(totals.upToDate)));
       void vscode.window.showInformationMessage(message);
       return message;
     }
     const parts = this._parts(totals, summaries).join(', ');
-    const message = totals.thumbnails > 0
+    const message = andLeftOut(totals.thumbnails > 0
       ? vscode.l10n.t('{0}: {1} ({2} thumbnails written in {3} s).', job.label, parts, count(totals.thumbnails), secs)
-      : vscode.l10n.t('{0}: {1}.', job.label, parts);
+      : vscode.l10n.t('{0}: {1}.', job.label, parts));
     const showLog = vscode.l10n.t('Show Log');
     if (totals.failed > 0) {
       void vscode.window.showWarningMessage(message, showLog).then((a) => {
@@ -123,6 +139,7 @@ export class JobSummaryView {
       }
       const secs = (s.elapsedMs / 1000).toFixed(1);
       const where = shownPath(s.folder);
+      for (const line of describeLeftOut(s.excluded, 'editor')) this._log.info(`${where}: ${line}`);
       if (s.images === 0 && s.failed.length === 0) {
         this._log.info(s.skipped > 0 ? `${where}: nothing to do, ${s.skipped} images up to date` : `${where}: no JPEG images`);
       } else {

@@ -10,7 +10,7 @@ import sharp, { type Metadata, type OutputInfo, type SharpOptions } from 'sharp'
 import { FailureCode, FileError, describeError } from '../core/errors';
 import { thumbnailStampMs } from '../core/stamp';
 import { areaDownscale } from './downscale';
-import { HEAD_BYTES, iccProfile, parseJpegHeader, readHead } from '../core/jpegHeader';
+import { HEAD_BYTES, iccProfile, parseJpegHeader, readHead, unsupportedJpeg } from '../core/jpegHeader';
 import { loadTurboJpeg, type TurboJpeg } from '../native/turbojpeg';
 import { OutputFolders, writeAll, type EncodeTo } from './output';
 import { InvalidScanError, trimProgressiveScans } from './progressive';
@@ -133,6 +133,9 @@ async function render(task: RenderTask, tuning: RenderTuning): Promise<RenderRes
 
   // Our own header read first (~3 ms cheaper); sharp's metadata() when ours cannot be sure.
   const header: Header = fromJpegHeader(head) ?? (await longHeadHeader(source, head)) ?? (await sharpHeader(source, task.maxPixels));
+  // Before any decoder: they would call a valid 12-bit or lossless file corrupt.
+  const unsupported = header.precision === undefined ? null : unsupportedJpeg({ precision: header.precision, sof: header.sof! });
+  if (unsupported) throw new FileError(FailureCode.UNSUPPORTED_JPEG, source, unsupported);
   const { targets, largest, width: w, height: h } = planSizes(source, header, task);
   checkDecodeMemory(source, header, bytes, task.maxDecodeBytes);
   // Big progressive decodes are admitted against the pool-wide budget (task.ts).
@@ -259,6 +262,9 @@ interface Header {
   components?: number;
   /** The embedded profile ('srgb': converting through it would change nothing); undefined when sharp read the header. */
   icc?: 'none' | 'srgb' | 'other';
+  /** Bits per sample and the SOFn marker (jpegHeader.ts); undefined when sharp read the header. */
+  precision?: number;
+  sof?: number;
 }
 
 type Target = { out: RenderOutput; width: number; height: number };
@@ -277,6 +283,8 @@ function fromJpegHeader(head: Buffer): Header | null {
     coefficientBytes: h.coefficientBytes,
     components: h.components,
     icc: iccProfile(head),
+    precision: h.precision,
+    sof: h.sof,
   };
 }
 
@@ -592,6 +600,12 @@ function decodeError(source: string, error: unknown): FileError {
   }
   if (/unsupported image format/i.test(message)) {
     return new FileError(FailureCode.NOT_JPEG, source, 'is not a JPEG the decoder recognises', { cause: error });
+  }
+  // libjpeg's own words for a valid file it cannot decode (JERR_BAD_PRECISION, JERR_SOF_UNSUPPORTED),
+  // when its header lay beyond what our reader reads.
+  const unsupported = /Unsupported JPEG (data precision \d+|process: SOF type 0x[0-9a-f]+)/i.exec(message);
+  if (unsupported) {
+    return new FileError(FailureCode.UNSUPPORTED_JPEG, source, `is a JPEG the decoders here do not support (${unsupported[0]})`, { cause: error });
   }
   return new FileError(FailureCode.CORRUPT_JPEG, source, `is truncated or corrupt (${oneLine(message)})`, { cause: error });
 }

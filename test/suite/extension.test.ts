@@ -230,6 +230,45 @@ suite('Folder Thumbnails in a real extension host', () => {
     assert.equal(listFiles(path.join(second, 'thumbnails')).length, 6);
   });
 
+  test('a web project gets thumbnails only where the user sees images: not in node_modules, git-ignored or files.exclude folders', async () => {
+    const project = path.join(workspaceRoot(), 'webproject');
+    fs.rmSync(project, { recursive: true, force: true });
+    const assets = await makePhotoFolder('webproject/src/assets', 2, 320, 240);
+    const photo = path.join(assets, 'photo-000.jpg');
+    const place = (rel: string): void => {
+      fs.mkdirSync(path.dirname(path.join(project, rel)), { recursive: true });
+      fs.copyFileSync(photo, path.join(project, rel));
+    };
+    place('node_modules/some-package/images/logo.jpg');
+    place('dist/assets/photo-000.jpg');
+    place('data/images/scan.jpg');
+    place('generated/cache.jpg');
+    fs.writeFileSync(path.join(project, '.gitignore'), 'dist/\ndata/\n');
+    const files = vscode.workspace.getConfiguration('files');
+    await files.update('exclude', { '**/generated': true }, vscode.ConfigurationTarget.Workspace);
+    try {
+      const outcome = await generate(project);
+      const summary = summaryOf(outcome);
+      assert.deepEqual(summary.excluded, { exclude: 1, filesExclude: 1, ignoreFiles: 2, complete: true });
+      assert.equal(outcome.message, [
+        'webproject: 2 new images (4 thumbnails written in ' + (summary.elapsedMs / 1000).toFixed(1) + ' s).',
+        '1 image in excluded folders or files (node_modules by default) was skipped: setting thumbnails.exclude.',
+        '1 image hidden by files.exclude was skipped: setting files.exclude.',
+        '2 images in folders or files ignored by .gitignore or .ignore files were skipped: setting thumbnails.useIgnoreFiles.',
+      ].join(' '));
+      assert.deepEqual(listFiles(project).filter((f) => f.includes('thumbnails/')), [
+        'src/assets/thumbnails/256x256/photo-000.jpg', 'src/assets/thumbnails/256x256/photo-001.jpg',
+        'src/assets/thumbnails/64x64/photo-000.jpg', 'src/assets/thumbnails/64x64/photo-001.jpg',
+      ]);
+      // A git-ignored folder chosen directly is the user's choice: its images are made.
+      const chosen = await generate(path.join(project, 'data', 'images'));
+      assert.equal(summaryOf(chosen).images, 1);
+      assert.deepEqual(listFiles(path.join(project, 'data', 'images', 'thumbnails')), ['256x256/scan.jpg', '64x64/scan.jpg']);
+    } finally {
+      await files.update('exclude', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   test('invalid settings give the error message and write no file', async () => {
     const dir = await makePhotoFolder('invalid', 2, 300, 200);
     const config = vscode.workspace.getConfiguration('thumbnails', vscode.Uri.file(dir));
@@ -239,7 +278,7 @@ suite('Folder Thumbnails in a real extension host', () => {
       assert.equal(outcome.job, undefined);
       assert.equal(outcome.refused[0]?.reason, 'invalid-settings');
       assert.deepEqual(outcome.refused[0].keys, ['outputFolderName']);
-      assert.match(outcome.refused[0].message, /^The thumbnails settings for invalid are not valid: thumbnails\.outputFolderName: .*\.$/);
+      assert.match(outcome.refused[0].message, /^The thumbnails settings for invalid are not valid\. thumbnails\.outputFolderName: "\.\.\/escape" [^;]*\.$/);
       assert.deepEqual(scopeOf(vscode.Uri.file(dir), ['outputFolderName']), { kind: 'workspace' }, '"Open Settings" opens where the bad value is');
       assert.deepEqual(listFiles(dir), ['photo-000.jpg', 'photo-001.jpg']);
       assert.equal(fs.existsSync(path.join(workspaceRoot(), 'escape')), false);

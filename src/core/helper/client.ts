@@ -11,6 +11,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import type { FileFailure, ImageEvent, JobProgress, JobSummary } from '../engine';
+import { NO_LEFT_OUT } from '../leftOut';
 import { FailureCode, describeError } from '../errors';
 import type { Logger } from '../log';
 import type { PoolStats } from '../pool';
@@ -130,6 +131,8 @@ export class ThumbnailHelper {
     const job = new JobState();
     const { signal } = options;
     let cancelled = false;
+    // Every main part scans the whole folder again; the last one's count is the job's.
+    let excluded = NO_LEFT_OUT;
     while (!signal?.aborted && !cancelled) {
       const suspect = job.suspects[0];
       if (suspect === undefined && job.mainDone) break;
@@ -143,6 +146,7 @@ export class ThumbnailHelper {
       const outcome = await this.runPart(job, request, suspect === undefined, options);
       if (outcome.kind === 'done') {
         cancelled = outcome.summary.cancelled;
+        if (suspect === undefined) excluded = outcome.summary.excluded;
         if (suspect !== undefined) job.suspects.shift();
         else job.mainDone = !cancelled;
         continue;
@@ -159,6 +163,7 @@ export class ThumbnailHelper {
       thumbnails: job.thumbnails,
       skipped: job.skipped,
       failed: job.failed,
+      excluded,
       elapsedMs: Date.now() - started,
       cancelled: cancelled || signal?.aborted === true,
     };

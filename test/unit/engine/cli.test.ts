@@ -42,7 +42,8 @@ suite('engine: CLI (node out/src/cli.js)', () => {
     const r = await run([dir, '--sizes=64x64', '--json']);
     assert.equal(r.code, 1, r.stderr);
     const out = JSON.parse(r.stdout);
-    assert.deepEqual(Object.keys(out).sort(), ['cancelled', 'elapsedMs', 'failed', 'images', 'skipped', 'thumbnails']);
+    assert.deepEqual(Object.keys(out).sort(), ['cancelled', 'elapsedMs', 'excluded', 'failed', 'images', 'skipped', 'thumbnails']);
+    assert.deepEqual(out.excluded, { exclude: 0, filesExclude: 0, ignoreFiles: 0, complete: true });
     assert.equal(out.images, 1);
     assert.equal(out.thumbnails, 1);
     assert.equal(out.skipped, 0);
@@ -65,13 +66,16 @@ suite('engine: CLI (node out/src/cli.js)', () => {
     assert.deepEqual([JSON.parse(r.stdout).images, JSON.parse(r.stdout).skipped], [2, 0]);
   });
 
-  test('exit 2 on bad arguments, with a message naming the problem', async () => {
+  test('exit 2 on bad arguments, with a message naming the flag, never a settings key', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [[dir, '--sizes', '12x'], /thumbnails\.sizes\[0\]: "12x" is not WIDTHxHEIGHT/],
+      [[dir, '--sizes', '256x256,12x'], /^folder-thumbnails: --sizes: "12x" is not WIDTHxHEIGHT/],
       [[dir, '--quality', 'high'], /--quality: "high" is not a whole number/],
-      [[dir, '--quality', '0'], /thumbnails\.quality: 0 is not a whole number from 1 to 100/],
-      [[dir, '--workers', '-3'], /--workers needs a value|thumbnails\.maxWorkers/],
-      [[dir, '--max-decode-mb', '8'], /thumbnails\.maxDecodeMB: 8 is not a whole number from 32 to 65536/],
+      [[dir, '--quality', '0'], /^folder-thumbnails: --quality: 0 is not a whole number from 1 to 100$/m],
+      [[dir, '--quality', '500'], /^folder-thumbnails: --quality: 500 is not a whole number from 1 to 100$/m],
+      [[dir, '--workers', '-3'], /^folder-thumbnails: --workers: -3 is not a whole number from 0 \(automatic\) to 64$/m],
+      [[dir, '--max-decode-mb', '8'], /^folder-thumbnails: --max-decode-mb: 8 is not a whole number from 32 to 65536$/m],
+      [[dir, '--output-folder', '../x'], /^folder-thumbnails: --output-folder: "\.\.\/x" must not contain "\.\."$/m],
+      [[dir, '--exclude', ' '], /^folder-thumbnails: --exclude: " " is not a non-empty glob string$/m],
       [[dir, '--frobnicate'], /unknown option --frobnicate/],
       [[], /missing <folder>/],
       [[dir, dir], /only one folder/],
@@ -81,6 +85,7 @@ suite('engine: CLI (node out/src/cli.js)', () => {
       const r = await run(args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, message);
+      assert.doesNotMatch(r.stderr, /thumbnails\./, 'the CLI names its flags, not the editor\'s settings');
       assert.equal(r.stdout, '');
     }
   });
@@ -94,6 +99,28 @@ suite('engine: CLI (node out/src/cli.js)', () => {
       assert.match(r.stderr, /(is an output folder|is inside the output folder .*thumbnails): it holds thumbnails, not photos/);
     }
     assert.deepEqual(listTree(path.join(dir, 'thumbnails')).filter((p) => p.endsWith('.jpg')), ['32x32/a.jpg', '64x64/a.jpg']);
+  });
+
+  test('node_modules and git-ignored folders are left out and counted; --exclude adds, --no-default-exclude and --no-ignore-files take them back', async () => {
+    await jpeg(path.join(dir, 'src', 'assets', 'a.jpg'), 120, 80);
+    await jpeg(path.join(dir, 'node_modules', 'pkg', 'b.jpg'), 120, 80);
+    await jpeg(path.join(dir, 'node_modules', 'pkg', 'c.jpg'), 120, 80);
+    await jpeg(path.join(dir, 'dist', 'd.jpg'), 120, 80);
+    await jpeg(path.join(dir, 'raw', 'e.jpg'), 120, 80);
+    writeFileSync(path.join(dir, '.gitignore'), 'dist/\n');
+    let r = await run([dir, '--sizes', '32x32', '--exclude', 'raw']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, [
+      r.stdout.split('\n')[0],
+      '3 images in excluded folders or files (node_modules by default) were skipped: --exclude (--no-default-exclude includes node_modules).',
+      '1 image in folders or files ignored by .gitignore or .ignore files was skipped: --no-ignore-files includes them.',
+      '',
+    ].join('\n'));
+    assert.match(r.stdout, /^1 thumbnails for 1 images/);
+    assert.deepEqual(listTree(dir).filter((p) => p.includes('thumbnails')).filter((p) => p.endsWith('.jpg')), ['src/assets/thumbnails/32x32/a.jpg']);
+    r = await run([dir, '--sizes', '32x32', '--json', '--no-ignore-files', '--no-default-exclude']);
+    const out = JSON.parse(r.stdout);
+    assert.deepEqual([out.images, out.skipped, out.excluded], [4, 1, { exclude: 0, filesExclude: 0, ignoreFiles: 0, complete: true }]);
   });
 
   test('--help prints usage and exits 0', async () => {

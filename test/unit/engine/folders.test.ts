@@ -54,7 +54,7 @@ suite('core: chosen folders, output folders, counts', () => {
     touch(dir, 'thumbnails/64x64/gone.jpg'); // no source: not overwritten
     touch(dir, 'thumbnails/32x32/a.jpg'); // not a size asked for
     touch(dir, 'sub/thumbnails/64x64/c.jpg');
-    const settings = { includeSubfolders: true, outputFolderName: 'thumbnails', exclude: [], sizes: [{ width: 256, height: 256 }, { width: 64, height: 64 }] };
+    const settings = { includeSubfolders: true, outputFolderName: 'thumbnails', exclude: [], useIgnoreFiles: true, filesExclude: [], sizes: [{ width: 256, height: 256 }, { width: 64, height: 64 }] };
     assert.equal(await countExistingThumbnails(dir, settings), 4);
     assert.equal(await countExistingThumbnails(dir, { ...settings, includeSubfolders: false }), 3);
   });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { iccProfile, parseJpegHeader } from '../../../src/core/jpegHeader';
+import { iccProfile, parseJpegHeader, unsupportedJpeg } from '../../../src/core/jpegHeader';
+import { jpeg12bit, losslessJpeg } from './unsupportedJpegs';
 import { bomb, jpeg, orientedJpeg, sharp, tempFolder } from './fixtures';
 
 suite('engine: JPEG header reader', () => {
@@ -63,5 +64,19 @@ suite('engine: JPEG header reader', () => {
     assert.equal(iccProfile(plain.subarray(0, scan)), 'other');
     const cmyk = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#c03030' } }).toColourspace('cmyk').jpeg().toBuffer();
     assert.equal(iccProfile(cmyk), 'none'); // sharp writes CMYK without a profile
+  });
+
+  test('precision and process: 12-bit and hierarchical are unsupported, 8-bit baseline, progressive and lossless are not', async () => {
+    const baseline = parseJpegHeader(readFileSync(await jpeg(path.join(dir, 'b.jpg'), 16, 16)))!;
+    const progressive = parseJpegHeader(readFileSync(await jpeg(path.join(dir, 'p.jpg'), 16, 16, { progressive: true })))!;
+    const twelve = parseJpegHeader(jpeg12bit())!;
+    const lossless = parseJpegHeader(losslessJpeg())!;
+    assert.deepEqual([baseline, progressive, twelve, lossless].map((h) => [h.sof, h.precision]), [[0xc0, 8], [0xc2, 8], [0xc1, 12], [0xc3, 8]]);
+    assert.equal(unsupportedJpeg(baseline), null);
+    assert.equal(unsupportedJpeg(progressive), null);
+    assert.equal(unsupportedJpeg(lossless), null);
+    assert.match(unsupportedJpeg(twelve)!, /^is a JPEG \(SOF1\) with 12 bits per sample/);
+    assert.match(unsupportedJpeg({ sof: 0xc7, precision: 16 })!, /^is a hierarchical lossless JPEG \(SOF7\) with 16 bits per sample/);
+    assert.match(unsupportedJpeg({ sof: 0xc5, precision: 8 })!, /^is a hierarchical JPEG \(SOF5\),/);
   });
 });

@@ -24,6 +24,7 @@ import {
   turboJpegForTests,
   outputRoot,
 } from './fixtures';
+import { jpeg12bit, losslessJpeg } from './unsupportedJpegs';
 
 const BOXES = [
   { width: 256, height: 256 },
@@ -237,6 +238,31 @@ for (const mode of MODES) suite(`engine: render (${mode.name}, main thread)`, ()
     const f = failure(await renderImage(task(src)));
     assert.equal(f.code, 'EMPTY_FILE');
     assert.match(f.message, /empty\.jpg: is empty/);
+  });
+
+  test('UNSUPPORTED_JPEG, not corrupt: valid 12-bit and 16-bit lossless JPEGs, also when the header lies past 1 MB', async () => {
+    const cases: Array<[string, Buffer, RegExp]> = [
+      ['monkey12-like.jpg', jpeg12bit(), /monkey12-like\.jpg: is a JPEG \(SOF1\) with 12 bits per sample, which the decoders here do not support \(they read 8-bit JPEGs\)$/],
+      ['lossless16.jpg', losslessJpeg(32, 24, 16), /lossless16\.jpg: is a lossless JPEG \(SOF3\) with 16 bits per sample, which the decoders/],
+      // Seventeen 64 KB APP segments put the frame header where only sharp's reader looks.
+      ['late-header12.jpg', Buffer.concat([Buffer.from([0xff, 0xd8]), ...Array.from({ length: 17 }, () => Buffer.concat([Buffer.from([0xff, 0xe5, 0xff, 0xff]), Buffer.alloc(65533, 0x20)])), jpeg12bit().subarray(2)]), /late-header12\.jpg: is a JPEG the decoders here do not support \(Unsupported JPEG data precision 12\)/],
+    ];
+    for (const [name, bytes, message] of cases) {
+      const src = path.join(dir, name);
+      writeFileSync(src, bytes);
+      const f = failure(await renderImage(task(src)));
+      assert.deepEqual([f.code, f.message.match(message) !== null], ['UNSUPPORTED_JPEG', true], `${name}: ${f.code} ${f.message}`);
+    }
+    assert.deepEqual(tempFiles(dir), []);
+  });
+
+  test('an 8-bit lossless JPEG is made into thumbnails (sharp decodes it; the fast path declines it)', async () => {
+    const src = path.join(dir, 'lossless8.jpg');
+    writeFileSync(src, losslessJpeg(400, 300));
+    const result = await renderImage(task(src));
+    assert.ok(result.ok, JSON.stringify(result));
+    const made = await dims(thumbnailPath(src, 'thumbnails', BOXES[1]));
+    assert.deepEqual([made.width, made.height, made.channels], [64, 48, 1]);
   });
 
   test('CORRUPT_JPEG: truncated file, and garbage after the start marker', async () => {

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
-import { compileExcludes, DEFAULTS, parseSettings, SettingsError } from '../../../src/core/settings';
+import { compileGlobs } from '../../../src/core/glob';
+import { DEFAULTS, filesExcludeRules, parseSettings, SETTING_NAMES, SettingsError } from '../../../src/core/settings';
 
-function problems(raw: Parameters<typeof parseSettings>[0]): string[] {
+const compileExcludes = (globs: string[]): ((rel: string) => boolean) => compileGlobs(globs, 'anyDepth');
+
+function problems(raw: Parameters<typeof parseSettings>[0], front: Parameters<typeof parseSettings>[1] = 'editor'): string[] {
   try {
-    parseSettings(raw);
+    parseSettings(raw, front);
   } catch (error) {
     assert.ok(error instanceof SettingsError);
     return error.problems;
@@ -21,7 +24,9 @@ suite('engine: settings', () => {
     assert.equal(s.quality, 65);
     assert.equal(s.includeSubfolders, true);
     assert.equal(s.outputFolderName, 'thumbnails');
-    assert.deepEqual(s.exclude, []);
+    assert.deepEqual(s.exclude, ['**/node_modules']);
+    assert.equal(s.useIgnoreFiles, true);
+    assert.deepEqual(s.filesExclude, []);
     assert.equal(s.skipUpToDate, true);
     assert.equal(s.maxWorkers, 0);
   });
@@ -90,5 +95,51 @@ suite('engine: settings', () => {
     assert.equal(ex('d/x.old.jpg'), true);
     assert.equal(ex('x.jpg'), false);
     assert.equal(compileExcludes([])('anything'), false);
+  });
+
+  test('problems name what the front end calls the setting: keys in the editor, flags in the CLI, from one table', () => {
+    const raw = { sizes: ['12x'], quality: 500, maxWorkers: 99, maxDecodeMB: 1, outputFolderName: '.x', exclude: [''], includeSubfolders: 'no', useIgnoreFiles: 1 };
+    assert.deepEqual(problems(raw, 'cli'), [
+      '--sizes: "12x" is not WIDTHxHEIGHT (e.g. "256x256")',
+      '--quality: 500 is not a whole number from 1 to 100',
+      '--no-subfolders: "no" is not true or false',
+      '--no-ignore-files: 1 is not true or false',
+      '--output-folder: ".x" must not start with "." (hidden folders are never scanned)',
+      '--exclude: "" is not a non-empty glob string',
+      '--workers: 99 is not a whole number from 0 (automatic) to 64',
+      '--max-decode-mb: 1 is not a whole number from 32 to 65536',
+    ]);
+    const editor = problems(raw);
+    assert.equal(editor.length, 8);
+    assert.equal(editor[1], 'thumbnails.quality: 500 is not a whole number from 1 to 100');
+    assert.equal(editor[0], 'thumbnails.sizes[0]: "12x" is not WIDTHxHEIGHT (e.g. "256x256")');
+    assert.ok(editor.every((p) => p.startsWith('thumbnails.')), editor.join('\n'));
+    for (const [key, names] of Object.entries(SETTING_NAMES)) assert.ok(names.editor && names.cli, key);
+  });
+
+  test('files.exclude: entries that hide something are kept, false and malformed ones are not', () => {
+    assert.deepEqual(filesExcludeRules({ '**/.git': true, '**/dist': false, '**/*.js': { when: '$(basename).ts' }, x: 'yes', '': true }), [
+      { glob: '**/.git' },
+      { glob: '**/*.js', when: '$(basename).ts' },
+    ]);
+    assert.deepEqual(filesExcludeRules(undefined), []);
+    assert.deepEqual(filesExcludeRules(['**/x']), []);
+    assert.deepEqual(parseSettings({ filesExclude: { '**/tmp': true }, workspaceFolder: '/ws' }).filesExclude, [{ glob: '**/tmp' }]);
+    assert.match(problems({ workspaceFolder: 'relative' })[0], /is not an absolute path/);
+  });
+
+  test('VS Code globs (files.exclude): bare names at the top only, ** for any depth, classes, a trailing /** takes the folder', () => {
+    const g = compileGlobs(['dist', '**/node_modules', 'out/**', '**/*.[jJ]pg', 'img[!0-9]'], 'root');
+    assert.equal(g('dist'), true);
+    assert.equal(g('a/dist'), false);
+    assert.equal(g('node_modules'), true);
+    assert.equal(g('a/b/node_modules'), true);
+    assert.equal(g('out'), true);
+    assert.equal(g('out/x/y.png'), true);
+    assert.equal(g('a/out'), false);
+    assert.equal(g('x/y.Jpg'), true);
+    assert.equal(g('x/y.JPG'), false);
+    assert.equal(g('imgA'), true);
+    assert.equal(g('img1'), false);
   });
 });
