@@ -73,7 +73,7 @@ export const DEFAULT_MAX_PIXELS = 0x3fff * 0x3fff;
  * 40 MP photo at 4:2:0 needs ~135 MB (coefficients plus the file) and is made; a 264 KB file
  * whose header claims 16383x16383 at 4:4:4 would need 1.6 GB and is refused. 192 let a 10,000-file
  * fuzz run reach 300 MB in one folder (a decode near the limit beside the other worker's image);
- * 160 keeps the CLI under 300 MB (bench/engine/README.md).
+ * 160 keeps the CLI under 300 MB (bench/README.md).
  */
 export const DEFAULT_MAX_DECODE_MB = 160;
 

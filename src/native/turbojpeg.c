@@ -6,7 +6,7 @@
  * libvips' pipeline, which hands every strip of pixels between threads (~380 futex calls per
  * camera image) and adds ~0.7 ms of option marshalling per call; six encodes per image make it
  * worse. The same decode and encodes through TurboJPEG take ~17 ms less CPU per 24 MP image,
- * 98 against 115 ms (bench/engine/README.md). The renderer uses this only for what it can do exactly as sharp
+ * 98 against 115 ms (bench/README.md). The renderer uses this only for what it can do exactly as sharp
  * would (baseline YCbCr or greyscale, no colour profile other than sRGB) and sharp for everything
  * else, including every file this refuses.
  *

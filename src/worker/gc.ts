@@ -5,7 +5,7 @@
  * trimmed, the smaller sizes) are Buffers whose memory V8 frees only when it collects their
  * small JavaScript objects. A render thread allocates so little on V8's own heap that those
  * collections came seconds apart, and each worker carried 20-40 MB of dropped pixels: the
- * wallpaper set's peak was 284-292 MB, 228-261 MB with this (bench/engine/README.md). A young
+ * wallpaper set's peak was 284-292 MB, 228-261 MB with this (bench/README.md). A young
  * collection takes ~1 ms; a full one ~10 ms, and collecting fully next to big decodes only cost
  * 8% of the run's time.
  *
