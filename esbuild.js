@@ -57,6 +57,30 @@ const bundledPackages = {
   },
 };
 
+/**
+ * The CLI's first two lines: run as a program, sh reads them and starts Node on the same file
+ * with glibc's allocator defaults (the helper's ALLOCATOR_DEFAULTS, src/core/helper/protocol.ts;
+ * a unit test keeps the two equal), keeping any value the user set, and --expose-gc. Node skips
+ * the first line and reads the second as a string and a comment.
+ */
+const CLI_HEADER = [
+  '#!/bin/sh',
+  "':' //; exec env MALLOC_ARENA_MAX=\"${MALLOC_ARENA_MAX-1}\" MALLOC_MMAP_THRESHOLD_=\"${MALLOC_MMAP_THRESHOLD_-8388608}\" " +
+    'GLIBC_TUNABLES="${GLIBC_TUNABLES-glibc.malloc.hugetlb=1}" node --expose-gc "$0" "$@"',
+].join('\n');
+
+const cliHeader = {
+  name: 'cli-header',
+  setup(build) {
+    build.onEnd((result) => {
+      if (result.errors.length > 0 || !fs.existsSync('dist/cli.js')) return;
+      const text = fs.readFileSync('dist/cli.js', 'utf8');
+      if (!text.startsWith(CLI_HEADER)) fs.writeFileSync('dist/cli.js', `${CLI_HEADER}\n${text}`);
+      fs.chmodSync('dist/cli.js', 0o755);
+    });
+  },
+};
+
 async function main() {
   const ctx = await esbuild.context({
     entryPoints: {
@@ -78,7 +102,7 @@ async function main() {
     alias: { sharp: './node_modules/sharp/dist/index.cjs' },
     logLevel: 'silent',
     metafile: true,
-    plugins: [problemMatcherPlugin, sharpNativeRequires, bundledPackages],
+    plugins: [problemMatcherPlugin, sharpNativeRequires, bundledPackages, cliHeader],
   });
   if (watch) {
     await ctx.watch();
@@ -88,7 +112,11 @@ async function main() {
   }
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+module.exports = { CLI_HEADER };
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

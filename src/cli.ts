@@ -1,27 +1,14 @@
-#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=8388608 GLIBC_TUNABLES=glibc.malloc.hugetlb=1 node --expose-gc
 /**
  * Command-line front end: `folder-thumbnails <folder> [options]`. Drives the same engine as the
  * extension. Exit codes: 0 every image succeeded, 1 some failed, 2 bad arguments, 128 + the signal's number
  * when interrupted (130 SIGINT, 143 SIGTERM, 129 SIGHUP).
  *
- * The shebang tunes glibc malloc for the bin, measured in bench/engine:
- * - MALLOC_ARENA_MAX=1: otherwise every thread that mallocs gets an arena, and libvips' threads
- *   make many; each keeps freed memory. One arena against two: camera set 163-179 vs 172-197 MB
- *   peak, wallpapers 245-250 vs 250-264 MB, half the page faults, no slower.
- * - MALLOC_MMAP_THRESHOLD_ fixed at 8 MB: by default glibc raises the threshold after freeing a
- *   big block, so the ~100 MB coefficient buffer of a big progressive JPEG stayed in the heap
- *   after use (350 -> 290 MB peak on the wallpaper set).
- * - glibc.malloc.hugetlb=1: malloc asks for transparent huge pages. Every image's fresh buffers
- *   were ~130,000 page faults per wallpaper run, 14% of all CPU time; with it ~35,000, and the
- *   run 2.9 -> 2.35 s (glibc 2.35+; older ones ignore it).
- * - NODE_EXTRA_CA_CERTS unset: the CLI opens no TLS connection, and Node reads and parses that
- *   certificate file at every start when it is set (40-60 ms of a 100 ms start on our test machine,
- *   where it names the system's whole bundle).
- * - --expose-gc: V8's collector for the workers' young collections (src/worker/gc.ts), as the
- *   editor's helper process starts with the same settings (src/core/helper/protocol.ts).
- * glibc reads these only at process start; restarting ourselves with them set kept a second Node
- * process (~45 MB) alive for the whole run, which cost more than it saved. `env -S` needs
- * coreutils 8.30+ (Debian 10+) or BSD env; `node dist/cli.js` works anywhere, without them.
+ * Run as the bin (`./dist/cli.js`, `folder-thumbnails`), its first lines (written by esbuild.js)
+ * start Node with the allocator defaults the helper process gets (ALLOCATOR_DEFAULTS in
+ * src/core/helper/protocol.ts), keeping any the user set, and with --expose-gc. `node dist/cli.js`
+ * behaves the same, with the allocator's own defaults (glibc reads them only at process start;
+ * restarting ourselves kept a second Node of ~45 MB alive, bench/README.md) and V8's collector
+ * exposed at run time (src/worker/gc.ts).
  */
 import { existsSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { GenerateOutcome } from '../../src/commands/generate';
-import { HELPER_ENV } from '../../src/core/helper/protocol';
+import { helperEnv } from '../../src/core/helper/protocol';
 import { api, makePhotoFolder } from '../../test/suite/helpers';
 
 // The host runner passes the variable through even when unset (as ''), so '' means the default too.
@@ -25,7 +25,7 @@ async function cliRun(dir: string): Promise<{ seconds: number; p99: number }> {
   h.enable();
   const started = performance.now();
   const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, ['--expose-gc', path.join(ROOT, 'dist', 'cli.js'), dir, '--force', '--json'], { env: { ...process.env, ...HELPER_ENV }, stdio: 'ignore' });
+    const child = spawn(process.execPath, ['--expose-gc', path.join(ROOT, 'dist', 'cli.js'), dir, '--force', '--json'], { env: helperEnv(process.env), stdio: 'ignore' });
     child.on('close', resolve);
   });
   h.disable();

@@ -16,7 +16,7 @@ import { FailureCode, describeError } from '../errors';
 import type { Logger } from '../log';
 import type { PoolStats } from '../pool';
 import type { ThumbnailSettings } from '../settings';
-import { HELPER_ENV, HELPER_EXEC_ARGV, type FromHelper, type RunRequest, type ToHelper } from './protocol';
+import { helperEnv, HELPER_EXEC_ARGV, type FromHelper, type RunRequest, type ToHelper } from './protocol';
 
 export interface HelperOptions {
   /** The helper's entry: dist/helper.js, or a test fixture speaking the same protocol. */
@@ -238,7 +238,7 @@ export class ThumbnailHelper {
     const child = fork(this.options.helperFile, [String(this.options.size())], {
       execPath: this.options.execPath ?? process.execPath,
       execArgv: [...HELPER_EXEC_ARGV],
-      env: { ...process.env, ...HELPER_ENV, ...this.options.env },
+      env: { ...helperEnv(process.env), ...this.options.env },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     this.child = child;

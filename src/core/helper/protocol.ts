@@ -31,16 +31,26 @@ export type FromHelper =
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string };
 
 /**
- * The environment the helper starts with: the allocator settings the CLI's bin sets in its
- * shebang (src/cli.ts has the measurements), chosen at spawn because glibc reads them only then.
- * ELECTRON_RUN_AS_NODE makes VS Code desktop's own executable a plain Node, as language clients use it.
+ * glibc's allocator settings for processes that decode images, read only at process start
+ * (figures: bench/README.md, "Fifth round" and "What was measured and decided"): one arena,
+ * a fixed 8 MB mmap threshold, transparent huge pages. The CLI's bin sets the same ones
+ * (esbuild.js writes its first lines). A value the user set is kept.
  */
-export const HELPER_ENV: Readonly<Record<string, string>> = {
-  ELECTRON_RUN_AS_NODE: '1',
+export const ALLOCATOR_DEFAULTS: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: '1',
   MALLOC_MMAP_THRESHOLD_: '8388608',
   GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1',
 };
+
+/**
+ * The helper's environment: the caller's, with the allocator defaults where it has none.
+ * ELECTRON_RUN_AS_NODE makes VS Code desktop's own executable a plain Node, as language clients use it.
+ */
+export function helperEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base, ELECTRON_RUN_AS_NODE: '1' };
+  for (const [name, value] of Object.entries(ALLOCATOR_DEFAULTS)) env[name] ??= value;
+  return env;
+}
 
 /** V8 flags of the helper: the workers' young collections after each image (src/worker/gc.ts). */
 export const HELPER_EXEC_ARGV: readonly string[] = ['--expose-gc'];
