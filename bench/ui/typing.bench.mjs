@@ -84,7 +84,8 @@ function instrument() {
     const count = shown() - ft.base;
     const now = performance.now();
     const done = [];
-    while (pending.length > 0 && pending[0].n <= count) done.push({ ...pending.shift(), dom: now });
+    const inFrame = ft.inFrameTail;
+    while (pending.length > 0 && pending[0].n <= count) done.push({ ...pending.shift(), dom: now, inFrame });
     if (done.length > 0) afterPaint((painted) => { for (const k of done) ft.keys.push({ ...k, painted }); });
   }).observe(document.querySelector('.part.editor'), { subtree: true, childList: true, characterData: true });
   let last = 0;
@@ -114,7 +115,7 @@ async function typeFor(page, seconds) {
   return page.evaluate(() => {
     const ft = window.__ft;
     ft.recording = false;
-    return { latency: ft.keys.map((k) => k.painted - k.key), toDom: ft.keys.map((k) => k.dom - k.key), typed: ft.typed, gaps: ft.gaps, longTasks: ft.longTasks };
+    return { latency: ft.keys.map((k) => k.painted - k.key), toDom: ft.keys.map((k) => k.dom - k.key), inFrame: ft.keys.filter((k) => k.inFrame).length, typed: ft.typed, gaps: ft.gaps, longTasks: ft.longTasks };
   });
 }
 
@@ -129,6 +130,7 @@ function summarise(sample) {
   return {
     keys: sample.latency.length,
     typed: sample.typed,
+    inFrame: sample.inFrame,
     median: median(sample.latency),
     p95: quantile(sample.latency, 0.95),
     worst: Math.max(...sample.latency),
@@ -208,7 +210,7 @@ async function round(mode, workspace, vsix, log) {
 }
 
 const f = (x) => (Number.isFinite(x) ? x.toFixed(0) : '-');
-const line = (s) => `median ${f(s.median)} ms, p95 ${f(s.p95)}, worst ${f(s.worst)}; stalls >${STALL_MS} ms ${s.stalls} (worst frame gap ${f(s.worstGap)}), long tasks ${s.longTasks} (worst ${f(s.worstLongTask)}); ${s.keys}/${s.typed} keys`;
+const line = (s) => `median ${f(s.median)} ms, p95 ${f(s.p95)}, worst ${f(s.worst)}; stalls >${STALL_MS} ms ${s.stalls} (worst frame gap ${f(s.worstGap)}), long tasks ${s.longTasks} (worst ${f(s.worstLongTask)}); ${s.keys}/${s.typed} keys, ${s.inFrame} drawn in a frame callback`;
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-typing-'));
 const workspace = path.join(base, 'workspace');
@@ -237,6 +239,7 @@ for (const mode of MODES) {
   const mine = results.filter((r) => r.mode === mode);
   const pool = (phase) => summarise({
     latency: mine.flatMap((r) => r.raw[phase].latency), typed: mine.reduce((s, r) => s + r.raw[phase].typed, 0),
+    inFrame: mine.reduce((s, r) => s + r.raw[phase].inFrame, 0),
     gaps: mine.flatMap((r) => r.raw[phase].gaps), longTasks: mine.flatMap((r) => r.raw[phase].longTasks),
   });
   byMode[mode] = { idle: pool('idle'), during: pool('during'), imagesPerSecond: median(mine.map((r) => r.imagesPerSecond)) };
