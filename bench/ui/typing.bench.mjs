@@ -169,6 +169,9 @@ async function runFromContextMenu(page, folder, entry) {
   throw new Error(`could not choose ${entry}`);
 }
 
+/** The round's server and browser, stopped also when the bench is interrupted (code-server keeps an orphaned extension host, and so the job, running). */
+const live = {};
+
 async function round(mode, workspace, vsix, log) {
   const runDir = makeRunDir('typing');
   let server;
@@ -176,12 +179,12 @@ async function round(mode, workspace, vsix, log) {
   try {
     fs.writeFileSync(path.join(workspace, 'notes.txt'), '');
     const extensionsDir = await installVsix(vsix, runDir);
-    server = await startCodeServer({
+    server = live.server = await startCodeServer({
       runDir, extensionsDir, env: { FOLDER_THUMBNAILS_PRIORITY: mode },
       // No word-based suggestions: their widget would take the Enter keys.
       userSettings: { 'editor.wordBasedSuggestions': 'off', 'files.autoSave': 'off' },
     });
-    browser = await launchBrowser(runDir);
+    browser = live.browser = await launchBrowser(runDir);
     const page = browser.pages()[0] ?? await browser.newPage();
     await page.goto(workbenchUrl(server, workspace));
     await explorerRow(page, 'notes.txt').waitFor({ timeout: 90_000 });
@@ -213,6 +216,14 @@ const f = (x) => (Number.isFinite(x) ? x.toFixed(0) : '-');
 const line = (s) => `median ${f(s.median)} ms, p95 ${f(s.p95)}, worst ${f(s.worst)}; stalls >${STALL_MS} ms ${s.stalls} (worst frame gap ${f(s.worstGap)}), long tasks ${s.longTasks} (worst ${f(s.worstLongTask)}); ${s.keys}/${s.typed} keys, ${s.inFrame} drawn in a frame callback`;
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-typing-'));
+const stopAll = async (code) => {
+  await live.browser?.close().catch(() => {});
+  await live.server?.stop().catch(() => {});
+  fs.rmSync(base, { recursive: true, force: true });
+  process.exit(code);
+};
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(signal, () => void stopAll(130));
+process.stdout.on('error', () => void stopAll(1)); // e.g. piped into `head`
 const workspace = path.join(base, 'workspace');
 console.log(`[typing] ${IMAGES} photos of 4000x3000 in ${workspace}; modes ${MODES.join(', ')} x ${ROUNDS} rounds; ${os.availableParallelism()} cores; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 await photos(path.join(workspace, 'photos'), IMAGES);
