@@ -234,6 +234,9 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const logger = args.verbose ? stderrLogger : nullLogger;
+  // Normal priority, unlike the editor's helper (src/core/priority.ts): someone waits for the
+  // CLI, and a lowered job would lose its cores to whatever else runs. `nice folder-thumbnails`
+  // lowers it where wanted (set before the process starts, every thread inherits it).
   const pool = createThumbnailPool({ workerFile: workerFile(), size: settings.maxWorkers, logger });
   // SIGINT (Ctrl+C), SIGTERM (kill, a service manager) and SIGHUP (the terminal closed) all
   // cancel the job the same way: finished thumbnails stay, no temp file is left. A second one

@@ -30,7 +30,7 @@ try {
   const payload = [
     ['extensionDevelopmentPath', remote(root)],
     ['extensionTestsPath', remote(path.join(root, 'out', 'test', 'suite', 'index.js'))],
-    ['extensionEnvironment', JSON.stringify({ FT_TEST_WORKSPACE: workspace, FT_TEST_GREP: process.env.FT_TEST_GREP ?? '', FT_HOST_BENCH: process.env.FT_HOST_BENCH ?? '', FT_BENCH_IMAGES: process.env.FT_BENCH_IMAGES ?? '', FT_HELPER_IDLE_MS: process.env.FT_HOST_BENCH ? '' : '3000' })],
+    ['extensionEnvironment', JSON.stringify({ FT_TEST_WORKSPACE: workspace, FT_TEST_GREP: process.env.FT_TEST_GREP ?? '', FT_HOST_BENCH: process.env.FT_HOST_BENCH ?? '', FT_BENCH_IMAGES: process.env.FT_BENCH_IMAGES ?? '', FT_BENCH_ROUNDS: process.env.FT_BENCH_ROUNDS ?? '', FT_HELPER_IDLE_MS: process.env.FT_HOST_BENCH ? '' : '3000' })],
   ];
   browser = await launchBrowser(runDir);
   const page = browser.pages()[0] ?? await browser.newPage();

@@ -11,6 +11,7 @@ import { createThumbnailPool, runJob } from '../core/engine';
 import { describeError } from '../core/errors';
 import type { FromHelper, RunRequest, ToHelper } from '../core/helper/protocol';
 import type { Logger } from '../core/log';
+import { priorityMode, runProcessInBackground } from '../core/priority';
 
 /** The pool's threads idle out after 10 s (pool default); the process follows a little later. */
 const IDLE_EXIT_MS = Number(process.env.FT_HELPER_IDLE_MS) || 15_000;
@@ -35,6 +36,8 @@ function workerFile(): string {
   return existsSync(bundled) ? bundled : path.join(__dirname, '..', 'worker', 'index.js');
 }
 
+// Below normal priority before the pool starts threads: they inherit it (src/core/priority.ts).
+runProcessInBackground(logger, priorityMode());
 const pool = createThumbnailPool({ workerFile: workerFile(), size: Number(process.argv[2]) || 0, logger });
 pool.onDidChangeStats((stats) => send({ type: 'stats', stats }));
 const jobs = new Map<number, AbortController>();

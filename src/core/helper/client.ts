@@ -15,6 +15,7 @@ import { NO_LEFT_OUT } from '../leftOut';
 import { FailureCode, describeError } from '../errors';
 import type { Logger } from '../log';
 import type { PoolStats } from '../pool';
+import { priorityMode } from '../priority';
 import type { ThumbnailSettings } from '../settings';
 import { helperEnv, HELPER_EXEC_ARGV, type FromHelper, type RunRequest, type ToHelper } from './protocol';
 
@@ -235,11 +236,16 @@ export class ThumbnailHelper {
   private spawn(): Promise<ChildProcess> {
     const { logger } = this.options;
     this.starts++;
+    const env = { ...helperEnv(process.env), ...this.options.env };
     const child = fork(this.options.helperFile, [String(this.options.size())], {
       execPath: this.options.execPath ?? process.execPath,
       execArgv: [...HELPER_EXEC_ARGV],
-      env: { ...helperEnv(process.env), ...this.options.env },
+      env,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      // Linux: a session of its own, so that the scheduler's autogroups can put the helper below
+      // every other session (the window, the extension host), not only below its siblings; the
+      // helper lowers that group (src/core/priority.ts). It still exits when the channel closes.
+      detached: process.platform === 'linux' && priorityMode(env) === 'background',
     });
     this.child = child;
     let stderr = '';

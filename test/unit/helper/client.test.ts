@@ -8,9 +8,19 @@ import type { JobProgress } from '../../../src/core/engine';
 import { nullLogger, type Logger } from '../../../src/core/log';
 import { parseSettings } from '../../../src/core/settings';
 import { dims, jpeg } from '../engine/fixtures';
+import { threadsOf, type ThreadInfo } from '../threads';
 
 const FAKE = path.resolve(__dirname, '../../fixtures/helpers/fakeHelper.js');
 const REAL = path.resolve(__dirname, '../../../src/helper/index.js');
+
+/** /proc/<pid>/autogroup ("/autogroup-N nice V"), or '' where the kernel has no autogroups. */
+function readAutogroup(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/autogroup`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
 
 /** True once no process `pid` exists, false if it still does after `ms`. */
 async function exitsWithin(pid: number, ms: number): Promise<boolean> {
@@ -164,6 +174,39 @@ suite('helper process: the real helper (src/helper/index.ts) runs the engine', (
     }
   });
 
+  test('Linux: every thread of the helper (main, workers, libvips\') runs below normal priority during a job, in a session whose autogroup is lowered too', async function () {
+    if (process.platform !== 'linux') this.skip();
+    this.timeout(60_000);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ft-nice-helper-'));
+    try {
+      for (let i = 0; i < 8; i++) await jpeg(path.join(dir, `p${i}.jpg`), 1600, 1200);
+      const h = new ThumbnailHelper({ helperFile: REAL, size: () => 2, logger: nullLogger, env: { FT_HELPER_IDLE_MS: '300' } });
+      let during: ThreadInfo[] = [];
+      let autogroup = '';
+      // Read while the job runs: the workers and the threads sharp started in them are alive.
+      await h.run({
+        folder: dir,
+        settings: parseSettings({ sizes: ['256x256'] }),
+        force: false,
+        onProgress: (p) => {
+          if (p.done >= 1 && during.length === 0 && h.pid !== undefined) {
+            during = threadsOf(h.pid);
+            autogroup = readAutogroup(h.pid);
+          }
+        },
+      });
+      assert.ok(during.some((t) => t.comm.startsWith('libvips')), `libvips' threads exist: ${during.map((t) => t.comm).join(', ')}`);
+      assert.deepEqual(during.filter((t) => t.nice < 10), [], 'every thread at nice 10 or more');
+      const ours = readAutogroup(process.pid);
+      if (ours !== '') {
+        assert.notEqual(autogroup.split(' ')[0], ours.split(' ')[0], 'the helper has an autogroup of its own');
+        assert.match(autogroup, / nice 10$/);
+      }
+      h.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   test('an image that crashes the real decoder every time: CRASHED_DECODER once, every other image made', async function () {
     this.timeout(60_000);
