@@ -25,7 +25,7 @@ const vsce = path.join(root, 'node_modules', '.bin', 'vsce');
 const run = (cmd, cmdArgs, cwd = root) => execFileSync(cmd, cmdArgs, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
 /** What goes into every staging folder besides node_modules and the native helpers (.vscodeignore picks from it). */
-const COMMON = ['package.json', 'package.nls.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'media', 'dist/extension.js', 'dist/helper.js', 'dist/worker.js', 'dist/cli.js'];
+const COMMON = ['package.json', 'package.nls.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'licenses', '.vscodeignore', 'media', 'dist/extension.js', 'dist/helper.js', 'dist/worker.js', 'dist/cli.js'];
 
 /**
  * The native helpers (scripts/native.mjs) are built for the machine that packages, so only its

@@ -73,6 +73,8 @@ export function checkEntries(entries, size, target, { packageJson, bundled }) {
     'extension.vsixmanifest',
     '[Content_Types].xml',
     ...['package.json', 'package.nls.json', 'readme.md', 'changelog.md', 'LICENSE.txt', manifest.icon ?? 'media/icon.png'].map(ext),
+    // libvips is LGPL-3.0, which asks for its text and the GPL's beside the binaries (licenses/README.md).
+    ...['licenses/LGPL-3.0.txt', 'licenses/GPL-3.0.txt', 'licenses/README.md'].map(ext),
     ...['extension', 'helper', 'worker', 'cli'].map((name) => ext(`dist/${name}.js`)),
     ...(t.nativeHelpers ?? []).map((name) => ext(`dist/${name}`)),
     ...readmeImages.filter((src) => !/^https:\/\//.test(src)).map((src) => ext(path.posix.normalize(src))),

@@ -80,6 +80,11 @@ suite('package check: fails on', () => {
     assert.deepEqual(found, ['no licence of semver, whose code dist/ bundles']);
   });
 
+  test("libvips' LGPL-3.0 text (and the GPL-3.0 it builds on) left out", () => {
+    const found = problems(edited(linuxX64, (e) => e.delete('extension/licenses/LGPL-3.0.txt')));
+    assert.deepEqual(found, ['missing extension/licenses/LGPL-3.0.txt']);
+  });
+
   test('the native helper missing from linux-x64, or shipped elsewhere', () => {
     assert.deepEqual(problems(edited(linuxX64, (e) => e.delete('extension/dist/turbojpeg.node'))), ['missing extension/dist/turbojpeg.node']);
     const found = problems(edited(arm64, (e) => e.set('extension/dist/turbojpeg.node', linuxX64.entries.get('extension/dist/turbojpeg.node'))), 'linux-arm64', arm64.size);
