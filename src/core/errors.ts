@@ -62,11 +62,6 @@ export class FileError extends Error {
   }
 }
 
-/** True for the errno codes that mean "the file is not there (any more)". */
-export function isGoneErrno(code: unknown): boolean {
-  return code === 'ENOENT' || code === 'ENOTDIR';
-}
-
 /** Picks a short human reason out of an unknown thrown value. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
