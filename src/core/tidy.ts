@@ -31,6 +31,8 @@ import { removeStaleTemps } from './tempFiles';
 export interface KeptFile {
   file: string;
   reason: string;
+  /** True when it was ours and selected but could not be removed (an error, not a choice). */
+  error?: boolean;
 }
 
 /** What a tidy step removed (or, in a dry run, would remove) and what it left. */
@@ -307,7 +309,7 @@ async function tidyFile(root: OutputRoot, file: string, source: string, select: 
     await unlink(file);
     result.removed++;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') result.kept.push({ file, reason: `cannot be removed (${describeError(error)})` });
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') result.kept.push({ file, reason: `cannot be removed (${describeError(error)})`, error: true });
   }
 }
 
