@@ -1,0 +1,94 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { CleanOutcome } from '../../src/commands/clean';
+import type { GenerateOutcome } from '../../src/commands/generate';
+import { api, listFiles, makePhotoFolder } from './helpers';
+
+async function until(condition: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  return condition();
+}
+
+async function generate(dir: string): Promise<NonNullable<GenerateOutcome['job']>> {
+  const outcome = await vscode.commands.executeCommand<GenerateOutcome>('thumbnails.generate', vscode.Uri.file(dir), [vscode.Uri.file(dir)]);
+  assert.ok(outcome.job, `no job ran: ${outcome.refused.map((r) => r.message).join(' | ')}`);
+  assert.equal(outcome.job.status, 'done', outcome.job.message);
+  return outcome.job;
+}
+
+const clean = (dir: string): Thenable<CleanOutcome> =>
+  vscode.commands.executeCommand<CleanOutcome>('thumbnails.clean', vscode.Uri.file(dir), [vscode.Uri.file(dir)], { confirm: 'yes' });
+
+suite('Clean, orphans, old sizes and watch in a real extension host', () => {
+  test('clean removes every thumbnail and the emptied folders, and keeps a user\'s file in thumbnails/64x64/', async () => {
+    const dir = await makePhotoFolder('tidy-clean', 3, 400, 300);
+    await generate(dir);
+    fs.writeFileSync(path.join(dir, 'thumbnails', '64x64', 'my-notes.jpg'), 'mine, not a thumbnail');
+    const outcome = await clean(dir);
+    assert.equal(outcome.status, 'done', outcome.message);
+    assert.equal(outcome.removed, 6);
+    assert.equal(outcome.message, 'Removed 6 thumbnails from tidy-clean; 1 other files kept (see the log).');
+    assert.deepEqual(outcome.kept.map((k) => path.relative(dir, k.file)), ['thumbnails/64x64/my-notes.jpg']);
+    assert.deepEqual(listFiles(dir), ['photo-000.jpg', 'photo-001.jpg', 'photo-002.jpg', 'thumbnails/64x64/my-notes.jpg']);
+    assert.ok(!fs.existsSync(path.join(dir, 'thumbnails', '256x256')), 'the emptied size folder went');
+    const again = await clean(dir);
+    assert.equal(again.status, 'nothing');
+  });
+
+  test('after a run, an orphan goes (thumbnails.removeOrphans) and a size no longer asked for is offered, not removed', async () => {
+    const dir = await makePhotoFolder('tidy-orphans', 3, 400, 300);
+    await generate(dir);
+    fs.rmSync(path.join(dir, 'photo-001.jpg'));
+    const config = vscode.workspace.getConfiguration('thumbnails');
+    await config.update('sizes', ['64x64'], vscode.ConfigurationTarget.Workspace);
+    try {
+      const job = await generate(dir);
+      assert.equal(job.message, 'Thumbnails for tidy-orphans are up to date (2 images); 1 orphaned thumbnail removed.');
+      assert.ok(job.status === 'done');
+      assert.deepEqual(job.summaries[0].tidy?.oldSizes, ['256x256']);
+      assert.deepEqual(listFiles(path.join(dir, 'thumbnails')), ['256x256/photo-000.jpg', '256x256/photo-001.jpg', '256x256/photo-002.jpg', '64x64/photo-000.jpg', '64x64/photo-002.jpg']);
+      const removed = await vscode.commands.executeCommand<CleanOutcome>('thumbnails.removeOldSizes', { folders: [dir], sizes: ['256x256'] });
+      assert.equal(removed.removed, 3, 'the old size\'s orphan too: it carries the mark');
+      assert.deepEqual(listFiles(path.join(dir, 'thumbnails')), ['64x64/photo-000.jpg', '64x64/photo-002.jpg']);
+    } finally {
+      await config.update('sizes', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
+  test('watch on: a JPEG copied in gets its thumbnails, a deleted one loses them; output folders start no job', async function () {
+    this.timeout(90_000);
+    const { watcher, statusBar } = await api();
+    const dir = await makePhotoFolder('tidy-watch', 2, 400, 300);
+    const config = vscode.workspace.getConfiguration('thumbnails');
+    await config.update('watch', true, vscode.ConfigurationTarget.Workspace);
+    try {
+      await generate(dir);
+      assert.ok(await until(() => watcher.folders.includes(dir), 5000), `watching ${dir}: ${watcher.folders.join(', ')}`);
+      assert.match(statusBar.state.text, /\$\(eye\) Thumbnails|Thumbnails done/);
+      // Let the file watcher settle on the new folder before the copy.
+      await new Promise((r) => setTimeout(r, 1500));
+      const copied = path.join(dir, 'copied.jpg');
+      const started = Date.now();
+      fs.copyFileSync(path.join(dir, 'photo-000.jpg'), copied);
+      const thumbs = ['256x256', '64x64'].map((s) => path.join(dir, 'thumbnails', s, 'copied.jpg'));
+      assert.ok(await until(() => thumbs.every((t) => fs.existsSync(t)), 30_000), 'the copied JPEG got its thumbnails');
+      const latency = Date.now() - started;
+      console.log(`    watch: thumbnails ${latency} ms after the copy`);
+      await watcher.idle();
+      // The thumbnails the watch job wrote must not start another job.
+      await new Promise((r) => setTimeout(r, 2500));
+      assert.equal(watcher.busy, false, 'no job from the output folder\'s own events');
+      fs.rmSync(copied);
+      assert.ok(await until(() => thumbs.every((t) => !fs.existsSync(t)), 30_000), 'the deleted JPEG lost its thumbnails');
+      assert.deepEqual(listFiles(dir).filter((f) => f.includes('copied')), []);
+      await watcher.idle();
+      assert.match(statusBar.state.tooltip + statusBar.state.text, /Watching 1 folder|Thumbnails/);
+    } finally {
+      await config.update('watch', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    assert.ok(await until(() => !watcher.folders.includes(dir), 5000), 'turning the setting off stops watching');
+  });
+});
