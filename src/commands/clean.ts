@@ -110,9 +110,11 @@ export class CleanCommand {
           planned.removed === 1 ? vscode.l10n.t('Remove 1 thumbnail from {0}?', job.label) : vscode.l10n.t('Remove {0} thumbnails from {1}?', count(planned.removed), job.label),
           {
             modal: true,
-            detail: others > 0
-              ? vscode.l10n.t('Only files Folder Thumbnails made are removed. {0} other files in the thumbnail folders stay (listed in the log).', count(others))
-              : vscode.l10n.t('Only files Folder Thumbnails made are removed; empty thumbnail folders go too.'),
+            detail: others === 0
+              ? vscode.l10n.t('Only files Folder Thumbnails made are removed; empty thumbnail folders go too.')
+              : others === 1
+                ? vscode.l10n.t('Only files Folder Thumbnails made are removed. 1 other file in the thumbnail folders stays (listed in the log).')
+                : vscode.l10n.t('Only files Folder Thumbnails made are removed. {0} other files in the thumbnail folders stay (listed in the log).', count(others)),
           },
           remove,
         );
@@ -133,7 +135,7 @@ export class CleanCommand {
       this._logKept(result);
       if (!options.sizes && !cancelled) this._onCleaned(paths);
       const removed = result.removed === 1 ? vscode.l10n.t('Removed 1 thumbnail from {0}', job.label) : vscode.l10n.t('Removed {0} thumbnails from {1}', count(result.removed), job.label);
-      const kept = result.kept.length === 0 ? '' : vscode.l10n.t('; {0} other files kept (see the log)', count(result.kept.length));
+      const kept = result.kept.length === 0 ? '' : result.kept.length === 1 ? vscode.l10n.t('; 1 other file kept (see the log)') : vscode.l10n.t('; {0} other files kept (see the log)', count(result.kept.length));
       const message = `${cancelled ? vscode.l10n.t('Cancelled: ') : ''}${removed}${kept}.`;
       this._log.info(message);
       const showLog = vscode.l10n.t('Show Log');

@@ -30,7 +30,7 @@ suite('Clean, orphans, old sizes and watch in a real extension host', () => {
     const outcome = await clean(dir);
     assert.equal(outcome.status, 'done', outcome.message);
     assert.equal(outcome.removed, 6);
-    assert.equal(outcome.message, 'Removed 6 thumbnails from tidy-clean; 1 other files kept (see the log).');
+    assert.equal(outcome.message, 'Removed 6 thumbnails from tidy-clean; 1 other file kept (see the log).');
     assert.deepEqual(outcome.kept.map((k) => path.relative(dir, k.file)), ['thumbnails/64x64/my-notes.jpg']);
     assert.deepEqual(listFiles(dir), ['photo-000.jpg', 'photo-001.jpg', 'photo-002.jpg', 'thumbnails/64x64/my-notes.jpg']);
     assert.ok(!fs.existsSync(path.join(dir, 'thumbnails', '256x256')), 'the emptied size folder went');

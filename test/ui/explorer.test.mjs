@@ -330,4 +330,29 @@ suite('UI: Folder Thumbnails in code-server', function () {
     assert.equal(texts.filter((t) => /folders?:|photos:|more:|scans:/.test(t)).length, 1, `one summary: ${texts.join(' | ')}`);
     assert.equal(listFiles(path.join(workspace, 'more', 'thumbnails')).length, 6);
   });
+
+  test('Clean Thumbnails from the context menu: a modal names the count first; Remove keeps a user\'s file and says so', async () => {
+    await dismissToasts();
+    const more = path.join(workspace, 'more');
+    fs.writeFileSync(path.join(more, 'thumbnails', '64x64', 'my-notes.txt'), 'mine');
+    assert.equal(listFiles(path.join(more, 'thumbnails')).length, 7);
+    await explorerRow('more').click(); // one folder selected, not the three of the test before
+    const dialog = page.locator('.monaco-dialog-box');
+    await choose(await contextMenu('more', 'Clean Thumbnails'));
+    await dialog.waitFor({ timeout: 15_000 });
+    assert.match(await dialog.textContent(), /Remove 6 thumbnails from more\?.*1 other file in the thumbnail folders stays/s);
+    await shot('clean-confirm');
+    await dialog.locator('.monaco-button', { hasText: /^Cancel$/ }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: 5000 });
+    await page.waitForTimeout(500);
+    assert.equal(listFiles(path.join(more, 'thumbnails')).length, 7, 'declined: nothing removed');
+    await choose(await contextMenu('more', 'Clean Thumbnails'));
+    await dialog.waitFor({ timeout: 15_000 });
+    await dialog.locator('.monaco-button', { hasText: /^Remove$/ }).click();
+    const done = toast('Removed 6 thumbnails from more; 1 other file kept (see the log).');
+    await done.waitFor({ timeout: 30_000 });
+    await shot('clean-result');
+    assert.deepEqual(listFiles(path.join(more, 'thumbnails')), [path.join('64x64', 'my-notes.txt')]);
+    assert.deepEqual(listFiles(more).filter((f) => f.endsWith('.jpg')).length, 3, 'the photos stay');
+  });
 });
