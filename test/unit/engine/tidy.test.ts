@@ -178,8 +178,15 @@ suite('tidy: ownership, clean, orphans, old sizes', function () {
     for (const n of ['a.jpg', 'b.jpg', 'c.jpg']) await jpeg(path.join(dir, n), 200, 150);
     await make();
     rmSync(path.join(dir, 'a.jpg'));
-    const result = await removeThumbnailsOf(dir, [path.join(dir, 'a.jpg'), path.join(dir, 'b.jpg'), path.join(outside, 'c.jpg')], 'thumbnails');
+    // A folder below the chosen one that links elsewhere: a source "deleted" in it names
+    // thumbnails outside, which are never touched.
+    mkdirSync(path.join(outside, 'thumbnails', '64x64'), { recursive: true });
+    const victim = path.join(outside, 'thumbnails', '64x64', 'x.jpg');
+    writeFileSync(victim, readFileSync(path.join(dir, 'thumbnails', '64x64', 'c.jpg')));
+    symlinkSync(outside, path.join(dir, 'linked'));
+    const result = await removeThumbnailsOf(dir, [path.join(dir, 'a.jpg'), path.join(dir, 'b.jpg'), path.join(outside, 'c.jpg'), path.join(dir, 'linked', 'x.jpg')], 'thumbnails');
     assert.equal(result.removed, 2);
+    assert.ok(existsSync(victim), 'nothing is removed through a linked folder');
     assert.deepEqual(thumbs(dir), ['thumbnails/32x32/b.jpg', 'thumbnails/32x32/c.jpg', 'thumbnails/64x64/b.jpg', 'thumbnails/64x64/c.jpg']);
   });
 });
