@@ -36,11 +36,11 @@ export class ThumbnailWatcher extends Disposable {
     private readonly _log: ThumbnailLog,
     private readonly _state: vscode.Memento,
     private readonly _statusBar: ThumbnailStatusBar,
-    quietMs = WATCH_QUIET_MS,
+    private readonly _options: { quietMs?: number; isTrusted?: () => boolean } = {},
   ) {
     super();
     this._batcher = new WatchBatcher({
-      quietMs,
+      quietMs: _options.quietMs ?? WATCH_QUIET_MS,
       onBatch: (batches) => this._run(batches),
       onError: (error) => this._log.error(`watch: ${describeError(error)}`),
     });
@@ -56,6 +56,11 @@ export class ThumbnailWatcher extends Disposable {
   /** The folders watched now. */
   get folders(): string[] {
     return [...this._watchers.keys()];
+  }
+
+  /** Batches started so far (tests). */
+  get batches(): number {
+    return this._batcher.batches;
   }
 
   /** True while a watch job runs or events wait for one (tests). */
@@ -85,7 +90,8 @@ export class ThumbnailWatcher extends Disposable {
   refresh(): void {
     if (this.isDisposed) return;
     const wanted = new Map<string, JobFolder['settings']>();
-    if (vscode.workspace.isTrusted) {
+    // Restricted Mode: nothing is watched (a workspace must not make us act on files unasked).
+    if ((this._options.isTrusted ?? (() => vscode.workspace.isTrusted))()) {
       for (const folder of this._remembered()) {
         const uri = vscode.Uri.file(folder);
         if (!readWatch(uri) || !existsSync(folder)) continue;

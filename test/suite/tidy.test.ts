@@ -4,6 +4,11 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CleanOutcome } from '../../src/commands/clean';
 import type { GenerateOutcome } from '../../src/commands/generate';
+import type { JobRunner } from '../../src/jobs';
+import { JobTally } from '../../src/core/tally';
+import type { ThumbnailLog } from '../../src/log';
+import { ThumbnailStatusBar } from '../../src/ui/statusBar';
+import { ThumbnailWatcher } from '../../src/watch';
 import { api, listFiles, makePhotoFolder } from './helpers';
 
 async function until(condition: () => boolean, ms: number): Promise<boolean> {
@@ -58,16 +63,56 @@ suite('Clean, orphans, old sizes and watch in a real extension host', () => {
     }
   });
 
+  test('the status bar while watching: an eye, a spinner that says watching while a watch job runs, the eye again, hidden when off', () => {
+    const changed = new vscode.EventEmitter<void>();
+    const runner = { jobs: [] as unknown[], onDidChange: changed.event };
+    const bar = new ThumbnailStatusBar(runner as unknown as JobRunner);
+    try {
+      assert.equal(bar.state.visible, false);
+      bar.setWatch({ folders: ['/photos'] });
+      assert.deepEqual([bar.state.visible, bar.state.text], [true, '$(eye) Thumbnails']);
+      assert.match(bar.state.tooltip, /^Watching 1 folder: new and changed JPEGs get thumbnails/);
+      const tally = new JobTally(1);
+      tally.update('/photos', { found: 3, scanDone: true, done: 1, made: 1, skipped: 0, failed: 0, thumbnails: 2 });
+      runner.jobs = [{ label: 'photos', mode: 'watch', tally }];
+      changed.fire();
+      assert.equal(bar.state.text, '$(sync~spin) Thumbnails: watching, 1/3');
+      runner.jobs = [];
+      changed.fire();
+      assert.equal(bar.state.text, '$(eye) Thumbnails', 'a watch job has no outcome to show: back to the eye');
+      bar.setWatch({ folders: ['/photos'], last: '3 made, 0 removed at 10:00' });
+      assert.match(bar.state.tooltip, /Last: 3 made, 0 removed at 10:00/);
+      bar.setWatch(undefined);
+      assert.equal(bar.state.visible, false);
+    } finally {
+      bar.dispose();
+      changed.dispose();
+    }
+  });
+
   test('watch on: a JPEG copied in gets its thumbnails, a deleted one loses them; output folders start no job', async function () {
     this.timeout(90_000);
-    const { watcher, statusBar } = await api();
+    const { watcher, statusBar, runner } = await api();
     const dir = await makePhotoFolder('tidy-watch', 2, 400, 300);
     const config = vscode.workspace.getConfiguration('thumbnails');
     await config.update('watch', true, vscode.ConfigurationTarget.Workspace);
     try {
       await generate(dir);
       assert.ok(await until(() => watcher.folders.includes(dir), 5000), `watching ${dir}: ${watcher.folders.join(', ')}`);
-      assert.match(statusBar.state.text, /\$\(eye\) Thumbnails|Thumbnails done/);
+      assert.match(statusBar.state.text, /\$\(eye\) Thumbnails|Thumbnails done/, 'the eye, once the outcome of the generate has had its 10 s');
+      // Restricted Mode: the same folders and setting, but nothing is watched.
+      const memento = { get: (k: string) => (k === 'thumbnails.watchedFolders' ? [dir] : undefined), update: async () => undefined, keys: () => [] } as unknown as vscode.Memento;
+      const fakeBar = { setWatch: () => undefined } as unknown as ThumbnailStatusBar;
+      const log = { info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as ThumbnailLog;
+      const restricted = new ThumbnailWatcher(runner, log, memento, fakeBar, { isTrusted: () => false });
+      const trusted = new ThumbnailWatcher(runner, log, memento, fakeBar, { isTrusted: () => true });
+      try {
+        assert.deepEqual(restricted.folders, [], 'Restricted Mode watches nothing');
+        assert.deepEqual(trusted.folders, [dir], 'the check can fail: trusted, the same folder is watched');
+      } finally {
+        restricted.dispose();
+        trusted.dispose();
+      }
       // Let the file watcher settle on the new folder before the copy.
       await new Promise((r) => setTimeout(r, 1500));
       const copied = path.join(dir, 'copied.jpg');
@@ -81,11 +126,20 @@ suite('Clean, orphans, old sizes and watch in a real extension host', () => {
       // The thumbnails the watch job wrote must not start another job.
       await new Promise((r) => setTimeout(r, 2500));
       assert.equal(watcher.busy, false, 'no job from the output folder\'s own events');
+      // A burst: 40 files copied in at once become one job.
+      const before = watcher.batches;
+      for (let i = 0; i < 40; i++) fs.copyFileSync(path.join(dir, 'photo-001.jpg'), path.join(dir, `burst-${i}.jpg`));
+      const burst = Array.from({ length: 40 }, (_, i) => path.join(dir, 'thumbnails', '64x64', `burst-${i}.jpg`));
+      assert.ok(await until(() => burst.every((t) => fs.existsSync(t)), 60_000), 'every copied JPEG got its thumbnails');
+      await watcher.idle();
+      assert.equal(watcher.batches - before, 1, 'one job for the burst');
+      for (let i = 0; i < 40; i++) fs.rmSync(path.join(dir, `burst-${i}.jpg`));
+      assert.ok(await until(() => burst.every((t) => !fs.existsSync(t)), 30_000), 'the burst deleted lost its thumbnails');
+      await watcher.idle();
       fs.rmSync(copied);
       assert.ok(await until(() => thumbs.every((t) => !fs.existsSync(t)), 30_000), 'the deleted JPEG lost its thumbnails');
       assert.deepEqual(listFiles(dir).filter((f) => f.includes('copied')), []);
       await watcher.idle();
-      assert.match(statusBar.state.tooltip + statusBar.state.text, /Watching 1 folder|Thumbnails/);
     } finally {
       await config.update('watch', undefined, vscode.ConfigurationTarget.Workspace);
     }
