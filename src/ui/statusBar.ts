@@ -62,7 +62,8 @@ export class ThumbnailStatusBar extends Disposable {
   }
 
   private _update(): void {
-    const jobs = this._runner.jobs;
+    // A Clean holds its folders as a job but has its own notification and no images to count.
+    const jobs = this._runner.jobs.filter((j) => j.mode !== 'clean');
     clearTimeout(this._hideTimer);
     if (jobs.length > 0) {
       const watchOnly = jobs.every((j) => j.mode === 'watch');
