@@ -300,6 +300,9 @@ suite('UI: Folder Thumbnails in code-server', function () {
     await input.fill('>Thumbnails: Generate Thumbnails');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Thumbnails: Generate Thumbnails' }).first().waitFor();
     await page.keyboard.press('Enter');
+    // The pick re-renders once the folders holding JPEGs are found: a click before that can land
+    // on the row that moved under it (it once ran Generate on photos).
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'has JPEG images' }).first().waitFor({ timeout: 10_000 });
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Browse...' }).click();
     // code-server's folder dialog is a quick input holding a path, with our open label as its OK button.
     await page.locator('.quick-input-widget .monaco-button', { hasText: 'Generate Thumbnails' }).waitFor({ timeout: 10_000 });
@@ -351,6 +354,11 @@ suite('UI: Folder Thumbnails in code-server', function () {
     await dialog.locator('.monaco-button', { hasText: /^Remove$/ }).click();
     const done = toast('Removed 6 thumbnails from more; 1 other file kept (see the log).');
     await done.waitFor({ timeout: 30_000 });
+    await toast('Removing thumbnails from more').waitFor({ state: 'hidden', timeout: 10_000 });
+    await done.locator('.monaco-button', { hasText: 'Show Log' }).click();
+    await page.waitForFunction(
+      ([selector, text]) => [...document.querySelectorAll(selector)].some((e) => e.textContent.replace(/\u00a0/g, ' ').includes(text)),
+      ['.part.panel .monaco-editor .view-lines', 'kept more/thumbnails/64x64/my-notes.txt'], { timeout: 15_000 });
     await shot('clean-result');
     assert.deepEqual(listFiles(path.join(more, 'thumbnails')), [path.join('64x64', 'my-notes.txt')]);
     assert.deepEqual(listFiles(more).filter((f) => f.endsWith('.jpg')).length, 3, 'the photos stay');
