@@ -19,6 +19,7 @@ import { nullLogger, type Logger } from './core/log';
 import { describeLeftOut } from './core/leftOut';
 import { JobTally } from './core/tally';
 import { DEFAULTS, parseSettings, SettingsError, type RawSettings } from './core/settings';
+import { cleanFolder, pruneOrphans, type TidyResult } from './core/tidy';
 
 const USAGE = `Usage: folder-thumbnails <folder> [options]
 
@@ -40,6 +41,10 @@ Options:
                               apply inside it)
   --output-folder NAME        name of the thumbnail folder (default: thumbnails)
   --force                     remake thumbnails even when up to date
+  --prune                     after the run, remove the thumbnails whose image is gone (deleted,
+                              renamed, excluded); only files this tool made (its mark) go
+  --clean                     make nothing: remove every thumbnail this tool made under <folder>,
+                              then the thumbnail folders left empty; other files stay
   --json                      print one JSON summary object instead of text
   --verbose                   log warnings to stderr
   -h, --help                  show this help
@@ -57,6 +62,10 @@ interface CliArgs {
   force: boolean;
   json: boolean;
   verbose: boolean;
+  /** Remove orphans after the run. */
+  prune: boolean;
+  /** Remove every thumbnail instead of making any. */
+  clean: boolean;
 }
 
 /** Parses argv (without node and script). Throws UsageError or SettingsError. */
@@ -68,6 +77,8 @@ export function parseArgs(argv: string[]): CliArgs | 'help' {
   let force = false;
   let json = false;
   let verbose = false;
+  let prune = false;
+  let clean = false;
   const value = (i: number, flag: string): string => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
@@ -134,6 +145,12 @@ export function parseArgs(argv: string[]): CliArgs | 'help' {
       case '--verbose':
         verbose = true;
         break;
+      case '--prune':
+        prune = true;
+        break;
+      case '--clean':
+        clean = true;
+        break;
       default:
         if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
         if (folder !== undefined) throw new UsageError(`only one folder, got "${folder}" and "${arg}"`);
@@ -143,7 +160,8 @@ export function parseArgs(argv: string[]): CliArgs | 'help' {
   if (folder === undefined) throw new UsageError('missing <folder>');
   // --exclude adds to the default (node_modules), which --no-default-exclude takes out.
   raw.exclude = [...(defaultExclude ? DEFAULTS.exclude : []), ...exclude];
-  return { folder, raw, force, json, verbose };
+  if (clean && (prune || force)) throw new UsageError(`--clean makes nothing, so it takes no ${prune ? '--prune' : '--force'}`);
+  return { folder, raw, force, json, verbose, prune, clean };
 }
 
 function workerFile(): string {
@@ -200,6 +218,37 @@ function printSummary(s: JobSummary): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+function printTidy(r: TidyResult, what: string): void {
+  const lines = [`Removed ${r.removed} ${what}; kept ${r.kept.length} other file(s).`];
+  for (const k of r.kept) lines.push(`  kept ${k.file}: ${k.reason}`);
+  if (r.oldSizes.length > 0) lines.push(`Size folders no longer asked for (not removed): ${r.oldSizes.join(', ')}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** --clean: the same ownership rule as the editor's Clean Thumbnails (core/tidy.ts). */
+async function clean(args: CliArgs, outputFolderName: string, includeSubfolders: boolean): Promise<number> {
+  const started = Date.now();
+  const controller = new AbortController();
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signalled = signal;
+    controller.abort();
+  };
+  for (const signal of STOP_SIGNALS) process.once(signal, onSignal);
+  try {
+    const r = await cleanFolder(args.folder, { outputFolderName, includeSubfolders, signal: controller.signal });
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify({ removed: r.removed, folders: r.folders, kept: r.kept, elapsedMs: Date.now() - started, cancelled: controller.signal.aborted })}\n`);
+    } else {
+      printTidy({ ...r, oldSizes: [] }, 'thumbnails');
+    }
+    if (signalled) return 128 + (osConstants.signals[signalled] ?? 2);
+    return r.kept.some((k) => k.error) ? 1 : 0;
+  } finally {
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   let args: CliArgs | 'help';
   let settings;
@@ -237,6 +286,7 @@ async function main(argv: string[]): Promise<number> {
   // Normal priority, unlike the editor's helper (src/core/priority.ts): someone waits for the
   // CLI, and a lowered job would lose its cores to whatever else runs. `nice folder-thumbnails`
   // lowers it where wanted (set before the process starts, every thread inherits it).
+  if (args.clean) return clean(args, settings.outputFolderName, settings.includeSubfolders);
   const pool = createThumbnailPool({ workerFile: workerFile(), size: settings.maxWorkers, logger });
   // SIGINT (Ctrl+C), SIGTERM (kill, a service manager) and SIGHUP (the terminal closed) all
   // cancel the job the same way: finished thumbnails stay, no temp file is left. A second one
@@ -260,14 +310,17 @@ async function main(argv: string[]): Promise<number> {
       logger,
     });
     bar?.clear();
+    const tidy = args.prune && !summary.cancelled ? await pruneOrphans(args.folder, settings, { signal: controller.signal }) : undefined;
     if (args.json) {
       const { images, thumbnails, skipped, failed, excluded, elapsedMs } = summary;
-      process.stdout.write(`${JSON.stringify({ images, thumbnails, skipped, failed, excluded, elapsedMs, cancelled: summary.cancelled })}\n`);
+      const pruned = tidy && { removed: tidy.removed, kept: tidy.kept, oldSizes: tidy.oldSizes };
+      process.stdout.write(`${JSON.stringify({ images, thumbnails, skipped, failed, excluded, elapsedMs, cancelled: summary.cancelled, ...pruned })}\n`);
     } else {
       printSummary(summary);
+      if (tidy) printTidy(tidy, 'orphaned thumbnails');
     }
     if (summary.cancelled) return 128 + (osConstants.signals[signalled ?? 'SIGINT'] ?? 2);
-    return summary.failed.length === 0 ? 0 : 1;
+    return summary.failed.length === 0 && !tidy?.kept.some((k) => k.error) ? 0 : 1;
   } finally {
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     await pool.close();

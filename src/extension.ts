@@ -1,17 +1,20 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { cancelJobs } from './commands/cancel';
+import { CleanCommand, type CleanArgs, type OldSizesArgs } from './commands/clean';
 import { GenerateCommand, type GenerateArgs } from './commands/generate';
 import { outputNamesInUse, readMaxWorkers, SECTION } from './config';
 import { JobRunner } from './jobs';
 import { ThumbnailLog } from './log';
 import { ThumbnailStatusBar } from './ui/statusBar';
 import { JobSummaryView } from './ui/summary';
+import { ThumbnailWatcher } from './watch';
 
 /** What activate() returns: the pieces tests look at (no thread has started by then). */
 export interface ThumbnailsApi {
   readonly runner: JobRunner;
   readonly statusBar: ThumbnailStatusBar;
+  readonly watcher: ThumbnailWatcher;
 }
 
 export function activate(context: vscode.ExtensionContext): ThumbnailsApi {
@@ -19,16 +22,22 @@ export function activate(context: vscode.ExtensionContext): ThumbnailsApi {
   const runner = new JobRunner(path.join(__dirname, 'helper.js'), log, safeMaxWorkers(log));
   const statusBar = new ThumbnailStatusBar(runner);
   const summary = new JobSummaryView(log, context.workspaceState);
+  const watcher = new ThumbnailWatcher(runner, log, context.workspaceState, statusBar);
+  const remember = (folders: readonly string[]): void => watcher.remember(folders);
   const commands = [
-    new GenerateCommand('generate', runner, log, statusBar, summary),
-    new GenerateCommand('regenerate', runner, log, statusBar, summary),
+    new GenerateCommand('generate', runner, log, statusBar, summary, remember),
+    new GenerateCommand('regenerate', runner, log, statusBar, summary, remember),
   ];
+  const clean = new CleanCommand(runner, log, (folders) => watcher.forget(folders));
 
   context.subscriptions.push(
     log,
     runner,
     statusBar,
+    watcher,
     ...commands.map((c) => vscode.commands.registerCommand(c.id, (uri?: vscode.Uri, uris?: vscode.Uri[], args?: GenerateArgs) => c.execute(uri, uris, args))),
+    vscode.commands.registerCommand(clean.id, (uri?: vscode.Uri, uris?: vscode.Uri[], args?: CleanArgs) => clean.execute(uri, uris, args)),
+    vscode.commands.registerCommand('thumbnails.removeOldSizes', (args: OldSizesArgs) => clean.removeOldSizes(args)),
     vscode.commands.registerCommand('thumbnails.cancel', () => cancelJobs(runner)),
     vscode.commands.registerCommand('thumbnails.showLog', () => log.show()),
     runner.onDidChange(() => void vscode.commands.executeCommand('setContext', 'thumbnails.running', runner.jobs.length > 0)),
@@ -39,7 +48,7 @@ export function activate(context: vscode.ExtensionContext): ThumbnailsApi {
     vscode.workspace.onDidChangeWorkspaceFolders(() => publishOutputNames()),
   );
   publishOutputNames();
-  return { runner, statusBar };
+  return { runner, statusBar, watcher };
 }
 
 /** The Explorer hides the commands on output folders and their size folders (see package.json). */

@@ -6,15 +6,32 @@ import type { Logger } from './core/log';
 import type { PoolStats } from './core/pool';
 import type { ThumbnailSettings } from './core/settings';
 import { JobTally } from './core/tally';
+import { pruneOrphans, type TidyResult } from './core/tidy';
 import { Disposable } from './util/dispose';
 
-/** Generate makes what is missing or out of date; regenerate remakes every thumbnail. */
-export type JobMode = 'generate' | 'regenerate';
+/**
+ * Generate makes what is missing or out of date; regenerate remakes every thumbnail; watch makes
+ * the sources the watcher saw change (no notification); clean holds folders while thumbnails are
+ * removed (nothing runs in the helper).
+ */
+export type JobMode = 'generate' | 'regenerate' | 'watch' | 'clean';
 
 /** One folder of a job, with the settings that apply to it. */
 export interface JobFolder {
   readonly folder: string;
   readonly settings: ThumbnailSettings;
+  /** Exactly these sources instead of the folder's scan (a watch job). */
+  readonly sources?: readonly string[];
+  /**
+   * After the run, look for orphans and old size folders: true removes the orphans
+   * (`thumbnails.removeOrphans`), false only counts them; undefined skips the step.
+   */
+  readonly removeOrphans?: boolean;
+}
+
+/** One folder's outcome: the render's summary and, when asked, what the orphan step did. */
+export interface FolderOutcome extends JobSummary {
+  tidy?: TidyResult;
 }
 
 /** One job: the folders the user chose at once, run under one notification and one count. */
@@ -55,8 +72,9 @@ export class JobRunner extends Disposable {
   private _changeTimer: NodeJS.Timeout | undefined;
   private _lastChange = 0;
 
-  constructor(helperFile: string, logger: Logger, maxWorkers: () => number) {
+  constructor(helperFile: string, private readonly _logger: Logger, maxWorkers: () => number) {
     super();
+    const logger = _logger;
     this._helper = new ThumbnailHelper({ helperFile, logger, size: maxWorkers });
     this._helper.onDidChange = () => this._changed();
     this._register({ dispose: () => this._helper.dispose() });
@@ -117,7 +135,7 @@ export class JobRunner extends Disposable {
    * Cancel) stops it like cancel() does. Resolves with one summary per folder, in the job's
    * order; rejects only when the helper could not run at all.
    */
-  async run(job: RunningJob, signal: AbortSignal): Promise<JobSummary[]> {
+  async run(job: RunningJob, signal: AbortSignal): Promise<FolderOutcome[]> {
     const { controller } = job;
     job.started = true;
     this._changed({ now: true });
@@ -126,18 +144,27 @@ export class JobRunner extends Disposable {
     else signal.addEventListener('abort', abort, { once: true });
     try {
       const summaries = await Promise.all(
-        job.folders.map((f) =>
-          this._helper.run({
+        job.folders.map(async (f): Promise<FolderOutcome> => {
+          const summary = await this._helper.run({
             folder: f.folder,
             settings: f.settings,
             force: job.mode === 'regenerate',
+            sources: f.sources,
             signal: controller.signal,
             onProgress: (p) => {
               job.tally.update(f.folder, p);
               this._changed();
             },
-          }),
-        ),
+          });
+          // Orphans and old sizes, in this process: listings and 64-byte reads, no image.
+          if (f.removeOrphans === undefined || summary.cancelled || controller.signal.aborted) return summary;
+          try {
+            return { ...summary, tidy: await pruneOrphans(f.folder, f.settings, { dryRun: !f.removeOrphans, signal: controller.signal }) };
+          } catch (error) {
+            this._logger.warn(`looking for orphaned thumbnails in ${f.folder} failed: ${error instanceof Error ? error.message : String(error)}`);
+            return summary;
+          }
+        }),
       );
       this._changed({ now: true }); // the final counts, while the job is still listed
       return summaries;

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
 import { openSettingsAt, scopeOf } from '../config';
-import type { JobSummary } from '../core/engine';
 import { describeError } from '../core/errors';
 import { countExistingThumbnails } from '../core/plan';
-import { FolderBusyError, type JobMode, type JobRunner, type RunningJob } from '../jobs';
+import { FolderBusyError, type FolderOutcome, type JobMode, type JobRunner, type RunningJob } from '../jobs';
+import { readRemoveOrphans } from '../tidyConfig';
 import type { ThumbnailLog } from '../log';
 import { count, jobLabel, progressFraction, progressText } from '../ui/jobText';
 import { withCancellableProgress } from '../ui/progress';
@@ -16,7 +16,7 @@ import { checkTargets, type Refusal } from './targets';
 export interface GenerateOutcome {
   /** The job that ran, if any folder was left to run. */
   job?:
-    | { status: 'done' | 'cancelled'; folders: string[]; summaries: JobSummary[]; message: string }
+    | { status: 'done' | 'cancelled'; folders: string[]; summaries: FolderOutcome[]; message: string }
     | { status: 'error' | 'declined'; folders: string[]; message: string };
   /** Chosen folders that were not run, and why. */
   refused: Refusal[];
@@ -45,6 +45,8 @@ export class GenerateCommand {
     private readonly _log: ThumbnailLog,
     private readonly _statusBar: ThumbnailStatusBar,
     private readonly _summary: JobSummaryView,
+    /** Called with the folders of a job that ran to its end (the watcher remembers them). */
+    private readonly _onDone: (folders: readonly string[]) => void = () => undefined,
   ) {
     this.id = `thumbnails.${_mode}`;
   }
@@ -56,7 +58,10 @@ export class GenerateCommand {
       if (!picked) return { refused: [] };
       uris = [picked];
     }
-    const { folders, refused } = await checkTargets(uris, this._runner);
+    const checked = await checkTargets(uris, this._runner);
+    const { refused } = checked;
+    // After the run, orphans are removed (thumbnails.removeOrphans) or only counted, and old sizes listed.
+    const folders = checked.folders.map((f) => ({ ...f, removeOrphans: readRemoveOrphans(vscode.Uri.file(f.folder)) }));
     this._showRefusals(refused);
     if (folders.length === 0) return { refused };
 
@@ -91,6 +96,7 @@ export class GenerateCommand {
       const cancelled = summaries.some((s) => s.cancelled);
       this._statusBar.recordOutcome({ counts: totalsOf(summaries), cancelled });
       const message = this._summary.show(job, summaries, uris);
+      if (!cancelled) this._onDone(paths);
       return { status: cancelled ? 'cancelled' : 'done', folders: paths, summaries, message };
     } catch (e) {
       const message = vscode.l10n.t('Generating thumbnails for {0} failed: {1}', job.label, describeError(e));
@@ -138,7 +144,7 @@ export class GenerateCommand {
 }
 
 /** A mixed Explorer selection: the files in it are not what the user asked thumbnails for. */
-async function foldersOnly(uris: vscode.Uri[]): Promise<vscode.Uri[]> {
+export async function foldersOnly(uris: vscode.Uri[]): Promise<vscode.Uri[]> {
   const stats = await Promise.all(uris.map((u) => Promise.resolve(vscode.workspace.fs.stat(u)).catch(() => undefined)));
   return uris.filter((_, i) => (stats[i]?.type ?? 0) & vscode.FileType.Directory);
 }

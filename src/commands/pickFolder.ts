@@ -24,8 +24,8 @@ export async function pickFolder(mode: JobMode): Promise<vscode.Uri | undefined>
   const browse: FolderItem = { label: `$(folder-opened) ${vscode.l10n.t('Browse...')}`, alwaysShow: true };
 
   const pick = vscode.window.createQuickPick<FolderItem>();
-  pick.title = mode === 'regenerate' ? vscode.l10n.t('Regenerate Thumbnails (Overwrite)') : vscode.l10n.t('Generate Thumbnails');
-  pick.placeholder = vscode.l10n.t('Choose the folder whose JPEG images get thumbnails');
+  pick.title = mode === 'regenerate' ? vscode.l10n.t('Regenerate Thumbnails (Overwrite)') : mode === 'clean' ? vscode.l10n.t('Clean Thumbnails') : vscode.l10n.t('Generate Thumbnails');
+  pick.placeholder = mode === 'clean' ? vscode.l10n.t('Choose the folder whose thumbnails are removed') : vscode.l10n.t('Choose the folder whose JPEG images get thumbnails');
   pick.matchOnDescription = true;
   pick.items = [...roots, browse];
   pick.busy = true;
@@ -57,7 +57,7 @@ export async function pickFolder(mode: JobMode): Promise<vscode.Uri | undefined>
     canSelectFolders: true,
     canSelectMany: false,
     defaultUri: roots[0]?.uri,
-    openLabel: vscode.l10n.t('Generate Thumbnails'),
+    openLabel: mode === 'clean' ? vscode.l10n.t('Clean Thumbnails') : vscode.l10n.t('Generate Thumbnails'),
   });
   return chosen?.[0];
 }

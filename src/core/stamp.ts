@@ -13,8 +13,12 @@
  * some network shares) the stamp never matches and thumbnails are simply remade each time.
  */
 
-/** Bump when the rendering changes in a way that should remake every thumbnail (max 8). */
-export const RENDER_REVISION = 1;
+/**
+ * Bump when the rendering changes in a way that should remake every thumbnail (max 8).
+ * 2: thumbnails carry the tool's mark (ownership.ts); remade once, every thumbnail can be proved
+ * ours by its own bytes, also after its source is gone.
+ */
+export const RENDER_REVISION = 2;
 
 /** The settings fingerprint, 1..999: distinct for every quality 1..100 and revision 0..8. */
 export function settingsFingerprint(quality: number): number {
@@ -30,4 +34,15 @@ export function thumbnailStampMs(sourceMtimeMs: number, quality: number): number
 export function isStampCurrent(thumbnailMtimeMs: number, sourceMtimeMs: number, quality: number): boolean {
   // utimes and stat round-trip through doubles and nanoseconds; half a millisecond absorbs that.
   return Math.abs(thumbnailMtimeMs - thumbnailStampMs(sourceMtimeMs, quality)) < 0.5;
+}
+
+/**
+ * True when a thumbnail's mtime is a stamp this tool writes for this source mtime: any revision
+ * up to today's, any quality. The proof of ownership for thumbnails made before they carried the
+ * mark (ownership.ts); it needs the source, so it proves nothing about an orphan.
+ */
+export function isOwnStamp(thumbnailMtimeMs: number, sourceMtimeMs: number): boolean {
+  const fingerprint = thumbnailMtimeMs - (Math.trunc(sourceMtimeMs) + 1000);
+  const whole = Math.round(fingerprint);
+  return Math.abs(fingerprint - whole) < 0.5 && whole >= 101 && whole <= RENDER_REVISION * 100 + 100 && whole % 100 !== 0;
 }

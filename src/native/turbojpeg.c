@@ -218,11 +218,32 @@ static const char *errno_name(int error) {
  * for compressing is the fast one, sharp's the accurate one; standard Huffman tables) and writes
  * it to the open file `fd`, returning its size. Writing here keeps the encoded bytes out of V8's
  * heap, where each would wait for a garbage collection. A failed write throws an Error whose
- * code is the errno's name (ENOSPC, EDQUOT, ...).
+ * code is the errno's name (ENOSPC, EDQUOT, ...). An optional 7th argument, a Buffer, is inserted
+ * after SOI (and the APP0 segment that follows it): the tool's mark (src/core/ownership.ts).
  */
+static int write_all(int fd, const unsigned char *bytes, size_t size) {
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = write(fd, bytes + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return n < 0 ? errno : ENOSPC;
+    done += (size_t)n;
+  }
+  return 0;
+}
+
+/* Same rule as markOffset() in src/core/ownership.ts. */
+static size_t mark_offset(const unsigned char *jpeg, size_t size) {
+  if (size >= 6 && jpeg[2] == 0xff && jpeg[3] == 0xe0) {
+    size_t end = 4 + (((size_t)jpeg[4] << 8) | jpeg[5]);
+    if (end <= size) return end;
+  }
+  return 2;
+}
+
 static napi_value encode_to_file(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
+  size_t argc = 7;
+  napi_value argv[7];
   void *pixels = NULL;
   size_t length = 0;
   int fd = -1, width = 0, height = 0, channels = 0, quality = 0;
@@ -231,8 +252,12 @@ static napi_value encode_to_file(napi_env env, napi_callback_info info) {
       napi_get_value_int32(env, argv[3], &height) != 0 || napi_get_value_int32(env, argv[4], &channels) != 0 ||
       napi_get_value_int32(env, argv[5], &quality) != 0 || fd < 0 || width < 1 || height < 1 || (channels != 1 && channels != 3) ||
       quality < 1 || quality > 100 || length < (size_t)width * height * channels) {
-    return fail(env, "encodeToFile(fd, pixels, width, height, channels 1|3, quality 1..100)");
+    return fail(env, "encodeToFile(fd, pixels, width, height, channels 1|3, quality 1..100[, mark])");
   }
+  void *mark = NULL;
+  size_t mark_length = 0;
+  /* No 7th argument (or not a Buffer): no mark. */
+  if (argc >= 7 && napi_get_buffer_info(env, argv[6], &mark, &mark_length) != 0) mark_length = 0;
   Handles *h = handles(env);
   if (h->compressor == NULL && (h->compressor = tj.initCompress()) == NULL) return fail(env, "cannot start a TurboJPEG compressor");
   unsigned char *jpeg = NULL;
@@ -242,16 +267,15 @@ static napi_value encode_to_file(napi_env env, napi_callback_info info) {
     if (jpeg) tj.free(jpeg);
     return fail(env, tj.getErrorStr2(h->compressor));
   }
-  size_t done = 0;
   int error = 0;
-  while (done < size) {
-    ssize_t n = write(fd, jpeg + done, size - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      error = n < 0 ? errno : ENOSPC;
-      break;
-    }
-    done += (size_t)n;
+  if (mark_length > 0) {
+    size_t at = mark_offset(jpeg, size);
+    error = write_all(fd, jpeg, at);
+    if (error == 0) error = write_all(fd, mark, mark_length);
+    if (error == 0) error = write_all(fd, jpeg + at, size - at);
+    size += mark_length;
+  } else {
+    error = write_all(fd, jpeg, size);
   }
   tj.free(jpeg);
   if (error != 0) {

@@ -14,9 +14,10 @@ export interface TurboJpeg {
   decode(file: string, shrink: 1 | 2 | 4 | 8, grey: boolean, into: Buffer): number;
   /**
    * Encodes packed RGB or grey pixels as a baseline JPEG (4:2:0 for RGB) and writes it to the open
-   * file `fd`; returns its size. A failed write throws with the errno's name as `code`.
+   * file `fd`; returns its size. A failed write throws with the errno's name as `code`. `mark`,
+   * when given, is inserted after SOI and an APP0 that follows it (src/core/ownership.ts).
    */
-  encodeToFile(fd: number, pixels: Buffer, width: number, height: number, channels: 1 | 3, quality: number): number;
+  encodeToFile(fd: number, pixels: Buffer, width: number, height: number, channels: 1 | 3, quality: number, mark?: Buffer): number;
 }
 
 type Exports = Partial<TurboJpeg> & { available?: boolean; reason?: string };

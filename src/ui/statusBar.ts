@@ -7,9 +7,18 @@ import { Disposable } from '../util/dispose';
 /** How long the outcome of the last job stays in the status bar. */
 export const OUTCOME_MS = 10_000;
 
+/** What the watcher tells the status bar (src/watch.ts). */
+export interface WatchState {
+  /** Folders being watched. */
+  folders: readonly string[];
+  /** What the last watch job did ("3 made, 2 removed at 14:02"), if any. */
+  last?: string;
+}
+
 /**
  * Owns the one status bar item: hidden until something runs, a spinner with images done / total
- * across jobs while work runs, then the outcome for a while, then hidden again.
+ * across jobs while work runs, then the outcome for a while, then hidden again; while folders are
+ * watched (`thumbnails.watch`), an eye instead of hidden.
  */
 export class ThumbnailStatusBar extends Disposable {
   private readonly _item: vscode.StatusBarItem;
@@ -19,6 +28,9 @@ export class ThumbnailStatusBar extends Disposable {
   private _upToDateSinceIdle = 0;
   private _cancelledSinceIdle = 0;
   private _visible = false;
+  /** A job the user started ran since the bar was idle: its outcome is shown (watch jobs have none). */
+  private _userJobSinceIdle = false;
+  private _watch: WatchState | undefined;
 
   constructor(private readonly _runner: JobRunner) {
     super();
@@ -34,6 +46,13 @@ export class ThumbnailStatusBar extends Disposable {
     this._upToDateSinceIdle += outcome.counts.upToDate;
     this._failedSinceIdle += outcome.counts.failed;
     if (outcome.cancelled) this._cancelledSinceIdle++;
+    this._userJobSinceIdle = true;
+    this._update();
+  }
+
+  /** Called by the watcher when what it watches or did changes; undefined when it watches nothing. */
+  setWatch(state: WatchState | undefined): void {
+    this._watch = state && state.folders.length > 0 ? state : undefined;
     this._update();
   }
 
@@ -43,17 +62,28 @@ export class ThumbnailStatusBar extends Disposable {
   }
 
   private _update(): void {
-    const jobs = this._runner.jobs.filter((j) => j.started);
+    // Jobs still waiting for an answer, and Clean (its own notification, no images), are not counted work.
+    const jobs = this._runner.jobs.filter((j) => j.started && j.mode !== 'clean');
     clearTimeout(this._hideTimer);
     if (jobs.length > 0) {
-      this._item.text = `$(sync~spin) ${vscode.l10n.t('Thumbnails {0}', statusCount(jobs))}`;
-      this._item.tooltip = [vscode.l10n.t('Generating thumbnails (click to show the log):'), ...jobs.map(jobLine)].join('\n');
+      const watchOnly = jobs.every((j) => j.mode === 'watch');
+      if (!watchOnly) this._userJobSinceIdle = true;
+      this._item.text = watchOnly
+        ? `$(sync~spin) ${vscode.l10n.t('Thumbnails: watching, {0}', statusCount(jobs))}`
+        : `$(sync~spin) ${vscode.l10n.t('Thumbnails {0}', statusCount(jobs))}`;
+      this._item.tooltip = [
+        watchOnly ? vscode.l10n.t('Making thumbnails of changed photos (click to show the log):') : vscode.l10n.t('Generating thumbnails (click to show the log):'),
+        ...jobs.map(jobLine),
+      ].join('\n');
       this._item.command = 'thumbnails.showLog';
       this._item.backgroundColor = undefined;
       this._show();
       return;
     }
-    if (!this._visible) return;
+    if (!this._userJobSinceIdle) {
+      this._showWatch();
+      return;
+    }
     const failed = this._failedSinceIdle;
     // A failure outranks a cancel: it needs the user's attention, a cancel was their own doing.
     if (failed > 0) {
@@ -68,13 +98,35 @@ export class ThumbnailStatusBar extends Disposable {
     }
     this._item.backgroundColor = failed > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this._hideTimer = setTimeout(() => {
-      this._item.hide();
-      this._visible = false;
       this._failedSinceIdle = 0;
       this._madeSinceIdle = 0;
       this._upToDateSinceIdle = 0;
       this._cancelledSinceIdle = 0;
+      this._userJobSinceIdle = false;
+      this._showWatch();
     }, OUTCOME_MS);
+  }
+
+  /** Idle: the eye while folders are watched, else nothing. */
+  private _showWatch(): void {
+    const watch = this._watch;
+    if (!watch) {
+      this._item.hide();
+      this._visible = false;
+      return;
+    }
+    this._item.text = `$(eye) ${vscode.l10n.t('Thumbnails')}`;
+    const lines = [
+      watch.folders.length === 1
+        ? vscode.l10n.t('Watching 1 folder: new and changed JPEGs get thumbnails, deleted ones lose them (thumbnails.watch).')
+        : vscode.l10n.t('Watching {0} folders: new and changed JPEGs get thumbnails, deleted ones lose them (thumbnails.watch).', watch.folders.length),
+      ...(watch.last ? [vscode.l10n.t('Last: {0}', watch.last)] : []),
+      vscode.l10n.t('Click to show the log.'),
+    ];
+    this._item.tooltip = lines.join('\n');
+    this._item.command = 'thumbnails.showLog';
+    this._item.backgroundColor = undefined;
+    this._show();
   }
 
   private _show(): void {

@@ -4,7 +4,7 @@ import type { JobSummary } from '../core/engine';
 import { FailureCode } from '../core/errors';
 import { describeLeftOut, NO_LEFT_OUT, type LeftOutCounts } from '../core/leftOut';
 import type { TallyCounts } from '../core/tally';
-import type { RunningJob } from '../jobs';
+import type { FolderOutcome, RunningJob } from '../jobs';
 import type { ThumbnailLog } from '../log';
 import { count, shownPath } from './jobText';
 
@@ -49,11 +49,12 @@ export class JobSummaryView {
   constructor(private readonly _log: ThumbnailLog, private readonly _workspaceState: vscode.Memento) {}
 
   /** Logs and shows the outcome; returns the message shown. `chosen`: what to run again. */
-  show(job: RunningJob, summaries: readonly JobSummary[], chosen: readonly vscode.Uri[]): string {
+  show(job: RunningJob, summaries: readonly FolderOutcome[], chosen: readonly vscode.Uri[]): string {
     const totals = totalsOf(summaries);
     const cancelled = summaries.some((s) => s.cancelled);
     const secs = (Math.max(...summaries.map((s) => s.elapsedMs)) / 1000).toFixed(1);
     this._logFolders(summaries);
+    const tidy = this._tidy(job, summaries);
 
     if (cancelled) {
       const notDone = Math.max(0, job.tally.counts.toDo - totals.done);
@@ -73,28 +74,29 @@ export class JobSummaryView {
     const leftOut = describeLeftOut(leftOutOf(summaries), 'editor').map((line) => `${line}.`);
     const andLeftOut = (message: string): string => [message, ...leftOut].join(' ');
     if (totals.done + totals.upToDate === 0) {
-      const message = andLeftOut(vscode.l10n.t('No JPEG images found in {0}.', job.label));
-      void vscode.window.showInformationMessage(message);
+      const message = tidy.append(andLeftOut(vscode.l10n.t('No JPEG images found in {0}.', job.label)));
+      void vscode.window.showInformationMessage(message, ...tidy.actions).then(tidy.handle);
       return message;
     }
     if (totals.done === 0) {
-      const message = andLeftOut(vscode.l10n.t('Thumbnails for {0} are up to date ({1} images).', job.label, count(totals.upToDate)));
-      void vscode.window.showInformationMessage(message);
+      const message = tidy.append(andLeftOut(vscode.l10n.t('Thumbnails for {0} are up to date ({1} images).', job.label, count(totals.upToDate))));
+      void vscode.window.showInformationMessage(message, ...tidy.actions).then(tidy.handle);
       return message;
     }
-    const parts = this._parts(totals, summaries).join(', ');
+    const parts = [...this._parts(totals, summaries), ...tidy.parts].join(', ');
     const message = andLeftOut(totals.thumbnails > 0
       ? vscode.l10n.t('{0}: {1} ({2} thumbnails written in {3} s).', job.label, parts, count(totals.thumbnails), secs)
       : vscode.l10n.t('{0}: {1}.', job.label, parts));
     const showLog = vscode.l10n.t('Show Log');
     if (totals.failed > 0) {
-      void vscode.window.showWarningMessage(message, showLog).then((a) => {
-        if (a) this._log.show();
+      void vscode.window.showWarningMessage(message, showLog, ...tidy.actions).then((a) => {
+        if (a === showLog) this._log.show();
+        else tidy.handle(a);
       });
       return message;
     }
     const reveal = vscode.l10n.t('Reveal in Explorer');
-    const actions = [reveal, showLog];
+    const actions = [...tidy.actions, reveal, showLog];
     const hide = vscode.l10n.t('Hide Thumbnails from Search');
     const outputNames = [...new Set(job.folders.map((f) => f.settings.outputFolderName))];
     const offerHide = this._shouldOfferSearchExclude(outputNames);
@@ -106,8 +108,48 @@ export class JobSummaryView {
       if (a === reveal) void revealOutput(job);
       else if (a === showLog) this._log.show();
       else if (a === hide) void excludeFromSearch(outputNames);
+      else tidy.handle(a);
     });
     return message;
+  }
+
+  /**
+   * What the orphan step did (jobs.ts), for the message: "2 orphaned thumbnails removed" and the
+   * "Remove Old Sizes (128x128, 48x48)" button; old size folders are never removed unasked.
+   */
+  private _tidy(job: RunningJob, summaries: readonly FolderOutcome[]): { parts: string[]; append: (message: string) => string; actions: string[]; handle: (a: string | undefined) => void } {
+    let removed = 0;
+    const oldSizes = new Set<string>();
+    const withOld: string[] = [];
+    for (const s of summaries) {
+      if (!s.tidy) continue;
+      const removing = job.folders.find((f) => f.folder === s.folder)?.removeOrphans === true;
+      const where = shownPath(s.folder);
+      if (removing) {
+        removed += s.tidy.removed;
+        if (s.tidy.removed > 0) this._log.info(`${where}: ${s.tidy.removed} orphaned thumbnail(s) removed (their images are gone)`);
+      } else if (s.tidy.removed > 0) {
+        this._log.info(`${where}: ${s.tidy.removed} orphaned thumbnail(s) left (thumbnails.removeOrphans is off)`);
+      }
+      for (const k of s.tidy.kept) this._log.warn(`kept ${shownPath(k.file)}: ${k.reason}`);
+      if (s.tidy.oldSizes.length > 0) {
+        withOld.push(s.folder);
+        for (const o of s.tidy.oldSizes) oldSizes.add(o);
+        this._log.info(`${where}: size folders no longer in thumbnails.sizes: ${s.tidy.oldSizes.join(', ')}`);
+      }
+    }
+    const parts = removed === 0 ? [] : [removed === 1 ? vscode.l10n.t('1 orphaned thumbnail removed') : vscode.l10n.t('{0} orphaned thumbnails removed', count(removed))];
+    const sizes = [...oldSizes];
+    const action = vscode.l10n.t('Remove Old Sizes ({0})', sizes.join(', '));
+    return {
+      parts,
+      // "Thumbnails for photos are up to date (3 images); 2 orphaned thumbnails removed."
+      append: (message) => (parts.length ? `${message.replace(/\.$/, '')}; ${parts.join(', ')}.` : message),
+      actions: sizes.length ? [action] : [],
+      handle: (a) => {
+        if (a === action && sizes.length) void vscode.commands.executeCommand('thumbnails.removeOldSizes', { folders: withOld, sizes });
+      },
+    };
   }
 
   showError(message: string): void {

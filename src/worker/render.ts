@@ -8,6 +8,7 @@ import { readFileSync, unlinkSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import sharp, { type Metadata, type OutputInfo, type SharpOptions } from 'sharp';
 import { FailureCode, FileError, describeError } from '../core/errors';
+import { MARK_SEGMENT, writeMarked } from '../core/ownership';
 import { thumbnailStampMs } from '../core/stamp';
 import { areaDownscale } from './downscale';
 import { HEAD_BYTES, iccProfile, parseJpegHeader, readHead, unsupportedJpeg } from '../core/jpegHeader';
@@ -184,11 +185,11 @@ async function render(task: RenderTask, tuning: RenderTuning): Promise<RenderRes
     const { width, height, channels } = level.raw;
     let encode: EncodeTo;
     if (codec) {
-      encode = (fd) => codec.encodeToFile(fd, level.data, width, height, channels, quality);
+      encode = (fd) => codec.encodeToFile(fd, level.data, width, height, channels, quality, MARK_SEGMENT);
     } else {
       // toColourspace: without it sharp would write one-channel pixels as three-channel sRGB.
       const jpeg = await sharp(level.data, { raw: level.raw }).toColourspace(space).jpeg(jpegOptions).toBuffer();
-      encode = (fd) => writeAll(fd, jpeg);
+      encode = (fd) => writeMarked(fd, jpeg, writeAll);
     }
     checkCancelled(task);
     folders.write(t.out, encode, stamp);

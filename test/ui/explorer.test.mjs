@@ -303,6 +303,9 @@ suite('UI: Folder Thumbnails in code-server', function () {
     await input.fill('>Thumbnails: Generate Thumbnails');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Thumbnails: Generate Thumbnails' }).first().waitFor();
     await page.keyboard.press('Enter');
+    // The pick re-renders once the folders holding JPEGs are found: a click before that can land
+    // on the row that moved under it (it once ran Generate on photos).
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'has JPEG images' }).first().waitFor({ timeout: 10_000 });
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Browse...' }).click();
     // code-server's folder dialog is a quick input holding a path, with our open label as its OK button.
     await page.locator('.quick-input-widget .monaco-button', { hasText: 'Generate Thumbnails' }).waitFor({ timeout: 10_000 });
@@ -328,10 +331,43 @@ suite('UI: Folder Thumbnails in code-server', function () {
     await choose(await contextMenu('scans', 'Generate Thumbnails'));
     const summary = toast(/3 folders: 3 new images, 10 up to date, 1 could not be read \(6 thumbnails written in [\d.]+ s\)\./);
     await summary.waitFor({ timeout: 60_000 });
+    // The progress toast closes a moment after the summary opens (it once was still there): it is
+    // not a second summary, so it is let go before counting.
+    await toast('Generating thumbnails for 3 folders').waitFor({ state: 'hidden', timeout: 10_000 });
     await shot('three-folders-summary');
     const texts = await page.locator('.notifications-toasts .notification-toast').allTextContents();
     // (A toast of the Browse test before may still show "scans: ...": that job was another one.)
     assert.equal(texts.filter((t) => /3 folders:|photos:|more:/.test(t)).length, 1, `one summary: ${texts.join(' | ')}`);
     assert.equal(listFiles(path.join(workspace, 'more', 'thumbnails')).length, 6);
+  });
+
+  test('Clean Thumbnails from the context menu: a modal names the count first; Remove keeps a user\'s file and says so', async () => {
+    await dismissToasts();
+    const more = path.join(workspace, 'more');
+    fs.writeFileSync(path.join(more, 'thumbnails', '64x64', 'my-notes.txt'), 'mine');
+    assert.equal(listFiles(path.join(more, 'thumbnails')).length, 7);
+    await explorerRow('more').click(); // one folder selected, not the three of the test before
+    const dialog = page.locator('.monaco-dialog-box');
+    await choose(await contextMenu('more', 'Clean Thumbnails'));
+    await dialog.waitFor({ timeout: 15_000 });
+    assert.match(await dialog.textContent(), /Remove 6 thumbnails from more\?.*1 other file in the thumbnail folders stays/s);
+    await shot('clean-confirm');
+    await dialog.locator('.monaco-button', { hasText: /^Cancel$/ }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: 5000 });
+    await page.waitForTimeout(500);
+    assert.equal(listFiles(path.join(more, 'thumbnails')).length, 7, 'declined: nothing removed');
+    await choose(await contextMenu('more', 'Clean Thumbnails'));
+    await dialog.waitFor({ timeout: 15_000 });
+    await dialog.locator('.monaco-button', { hasText: /^Remove$/ }).click();
+    const done = toast('Removed 6 thumbnails from more; 1 other file kept (see the log).');
+    await done.waitFor({ timeout: 30_000 });
+    await toast('Removing thumbnails from more').waitFor({ state: 'hidden', timeout: 10_000 });
+    await done.locator('.monaco-button', { hasText: 'Show Log' }).click();
+    await page.waitForFunction(
+      ([selector, text]) => [...document.querySelectorAll(selector)].some((e) => e.textContent.replace(/\u00a0/g, ' ').includes(text)),
+      ['.part.panel .monaco-editor .view-lines', 'kept more/thumbnails/64x64/my-notes.txt'], { timeout: 15_000 });
+    await shot('clean-result');
+    assert.deepEqual(listFiles(path.join(more, 'thumbnails')), [path.join('64x64', 'my-notes.txt')]);
+    assert.deepEqual(listFiles(more).filter((f) => f.endsWith('.jpg')).length, 3, 'the photos stay');
   });
 });

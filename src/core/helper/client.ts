@@ -35,6 +35,8 @@ export interface HelperJobOptions {
   folder: string;
   settings: ThumbnailSettings;
   force: boolean;
+  /** Exactly these sources (absolute paths inside `folder`) instead of the folder's scan. */
+  sources?: readonly string[];
   signal?: AbortSignal;
   onProgress?: (progress: JobProgress) => void;
 }
@@ -142,7 +144,7 @@ export class ThumbnailHelper {
         settings: options.settings,
         force: options.force,
         skip: [...job.finished],
-        sources: suspect === undefined ? undefined : [suspect],
+        sources: suspect === undefined ? options.sources && [...options.sources] : [suspect],
       };
       const outcome = await this.runPart(job, request, suspect === undefined, options);
       if (outcome.kind === 'done') {

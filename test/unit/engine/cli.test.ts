@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { jpeg, listTree, tempFiles, tempFolder } from './fixtures';
 
@@ -66,7 +66,34 @@ suite('engine: CLI (node out/src/cli.js)', () => {
     assert.deepEqual([JSON.parse(r.stdout).images, JSON.parse(r.stdout).skipped], [2, 0]);
   });
 
+  test('--prune removes the orphans after the run; --clean removes every thumbnail and keeps a user file; --json counts both', async () => {
+    await jpeg(path.join(dir, 'a.jpg'), 300, 200);
+    await jpeg(path.join(dir, 'gone.jpg'), 300, 200);
+    let r = await run([dir, '--sizes', '64x64,32x32', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    rmSync(path.join(dir, 'gone.jpg'));
+    writeFileSync(path.join(dir, 'thumbnails', '64x64', 'mine.jpg'), 'not a thumbnail');
+    r = await run([dir, '--sizes', '64x64,32x32', '--json', '--prune']);
+    assert.equal(r.code, 0, r.stderr);
+    let out = JSON.parse(r.stdout);
+    assert.equal(out.removed, 2);
+    assert.deepEqual(out.kept.map((k: { file: string }) => k.file), [path.join(dir, 'thumbnails', '64x64', 'mine.jpg')]);
+    assert.ok(!existsSync(path.join(dir, 'thumbnails', '64x64', 'gone.jpg')) && existsSync(path.join(dir, 'thumbnails', '64x64', 'a.jpg')));
+    r = await run([dir, '--clean', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    out = JSON.parse(r.stdout);
+    assert.deepEqual([out.removed, out.kept.length, out.folders], [2, 1, 1]);
+    assert.deepEqual(listTree(dir), ['a.jpg', 'thumbnails/', 'thumbnails/64x64/', 'thumbnails/64x64/mine.jpg']);
+    r = await run([dir, '--clean']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /^Removed 0 thumbnails; kept 1 other file\(s\)\.\n  kept .*mine\.jpg: no mark/);
+    r = await run([dir, '--clean', '--prune']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--clean makes nothing/);
+  });
+
   test('exit 2 on bad arguments, with a message naming the flag, never a settings key', async () => {
+
     const cases: Array<[string[], RegExp]> = [
       [[dir, '--sizes', '256x256,12x'], /^folder-thumbnails: --sizes: "12x" is not WIDTHxHEIGHT/],
       [[dir, '--quality', 'high'], /--quality: "high" is not a whole number/],
