@@ -3,7 +3,7 @@
 // and during a job over camera-like photos with the default worker count. The helper's priority is
 // switched per round through FOLDER_THUMBNAILS_PRIORITY (src/core/priority.ts; only benchmarks set
 // it): `normal` is the behaviour before, `threads` only the threads' nice value, `background` the
-// default. Rounds alternate the modes. Method and figures: bench/ui/README.md. Prints figures;
+// default. Rounds alternate the modes. Method and figures: bench/README.md ("Typing while thumbnails are made"). Prints figures;
 // asserts nothing.
 //
 //   node bench/ui/typing.bench.mjs [--images 160] [--rounds 2] [--modes normal,threads,background]

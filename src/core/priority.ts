@@ -18,7 +18,7 @@
  *   extension host but not to the window (code-server's browser, or any program in another
  *   session). So the client starts the helper in a session of its own (client.ts: `detached`)
  *   and the helper lowers its session's autogroup to the same nice value. Measured in
- *   bench/ui/README.md.
+ *   bench/README.md ("Typing while thumbnails are made").
  * - Windows: `os.setPriority(0, ...)` sets the process's priority class (BELOW_NORMAL), which
  *   its threads follow. macOS and the BSDs: the process's nice value, which covers its threads.
  *

@@ -74,7 +74,7 @@ suite('Clean, orphans, old sizes and watch in a real extension host', () => {
       assert.match(bar.state.tooltip, /^Watching 1 folder: new and changed JPEGs get thumbnails/);
       const tally = new JobTally(1);
       tally.update('/photos', { found: 3, scanDone: true, done: 1, made: 1, skipped: 0, failed: 0, thumbnails: 2 });
-      runner.jobs = [{ label: 'photos', mode: 'watch', tally }];
+      runner.jobs = [{ label: 'photos', mode: 'watch', tally, started: true }];
       changed.fire();
       assert.equal(bar.state.text, '$(sync~spin) Thumbnails: watching, 1/3');
       runner.jobs = [];
