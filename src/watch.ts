@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { readSettings } from './config';
 import { describeError } from './core/errors';
+import { FolderFilter, leftOutReason } from './core/folderFilter';
 import { isSameOrInside } from './core/folders';
+import { scanOptionsFor } from './core/scan';
 import { removeThumbnailsOf } from './core/tidy';
 import { WatchBatcher, type WatchBatch } from './core/watchBatch';
 import { FolderBusyError, type JobFolder, type JobRunner, type RunningJob } from './jobs';
@@ -148,8 +150,12 @@ export class ThumbnailWatcher extends Disposable {
         continue;
       }
       // A file created and gone again before its turn is a delete (its event may still come).
-      const changed = b.changed.filter((f) => existsSync(f));
+      const present = b.changed.filter((f) => existsSync(f));
       const deleted = [...b.deleted, ...b.changed.filter((f) => !existsSync(f))];
+      // What a run would leave out (exclude, files.exclude, ignore files) the watcher leaves out too.
+      const filter = await FolderFilter.create(b.folder, scanOptionsFor(settings));
+      const changed: string[] = [];
+      for (const f of present) if ((await leftOutReason(filter, b.folder, f)) === null) changed.push(f);
       if (changed.length === 0 && deleted.length === 0) continue;
       folders.push({ folder: b.folder, settings, sources: changed });
       if (deleted.length > 0) deletes.push({ folder: b.folder, files: deleted, outputFolderName: settings.outputFolderName });

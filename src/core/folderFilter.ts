@@ -114,6 +114,23 @@ export class FolderFilter {
   }
 }
 
+/**
+ * Why `file`, somewhere below the filter's root, is left out, walking its folders as the scan
+ * would (the watcher asks this of each file it is told about); null when it is not.
+ */
+export async function leftOutReason(filter: FolderFilter, root: string, file: string): Promise<SkipReason | null> {
+  const parts = path.relative(root, file).split(path.sep);
+  let level = filter.rootLevel;
+  let dir = root;
+  for (const part of parts.slice(0, -1)) {
+    dir = path.join(dir, part);
+    const reason = await filter.skipReason(dir, true, level);
+    if (reason) return reason;
+    level = await filter.enter(dir, level);
+  }
+  return filter.skipReason(file, false, level);
+}
+
 /** Deepest level first; the first with a rule that matches decides. */
 function isIgnored(full: string, isFolder: boolean, level: IgnoreLevel): boolean {
   for (let l: IgnoreLevel | undefined = level; l; l = l.parent) {

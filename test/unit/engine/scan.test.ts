@@ -3,6 +3,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { scanImages, countImages, LeftOutCounter, type ScanOptions } from '../../../src/core/scan';
 import { describeLeftOut } from '../../../src/core/leftOut';
+import { FolderFilter, leftOutReason } from '../../../src/core/folderFilter';
 import { DEFAULTS } from '../../../src/core/settings';
 import { tempFolder, touch } from './fixtures';
 
@@ -232,5 +233,34 @@ suite('engine: counting what was left out', () => {
     assert.equal(counts.complete, false);
     assert.ok(counts.exclude < 30);
     assert.match(describeLeftOut(counts, 'editor')[0], /^at least \d+ images /);
+  });
+});
+
+suite('engine: one file asked about as the scan would decide it (the watcher)', () => {
+  let dir: string;
+  let cleanup: () => void;
+  setup(() => ({ dir, cleanup } = tempFolder()));
+  teardown(() => cleanup());
+
+  test('a file in a git-ignored, excluded or files.exclude-hidden folder is left out, for the reason the scan gives; others are not', async () => {
+    for (const f of ['keep/a.jpg', 'dist/b.jpg', 'node_modules/p/c.jpg', 'generated/d.jpg', 'deep/er/e.jpg', 'deep/er/skip.jpg']) touch(dir, f);
+    writeFileSync(path.join(dir, '.gitignore'), 'dist/\n');
+    writeFileSync(path.join(dir, 'deep', '.gitignore'), 'er/skip.jpg\n');
+    const options = { ...base, exclude: ['**/node_modules'], useIgnoreFiles: true, filesExclude: [{ glob: 'generated' }], workspaceFolder: dir };
+    const filter = await FolderFilter.create(dir, options);
+    const reasons: Record<string, string | null> = {};
+    for (const f of ['keep/a.jpg', 'dist/b.jpg', 'node_modules/p/c.jpg', 'generated/d.jpg', 'deep/er/e.jpg', 'deep/er/skip.jpg']) {
+      reasons[f] = await leftOutReason(filter, dir, path.join(dir, f));
+    }
+    assert.deepEqual(reasons, {
+      'keep/a.jpg': null,
+      'dist/b.jpg': 'ignoreFiles',
+      'node_modules/p/c.jpg': 'exclude',
+      'generated/d.jpg': 'filesExclude',
+      'deep/er/e.jpg': null,
+      'deep/er/skip.jpg': 'ignoreFiles',
+    });
+    // The same answer as the scan's.
+    assert.deepEqual(await scan(dir, options), ['deep/er/e.jpg', 'keep/a.jpg']);
   });
 });
