@@ -58,6 +58,8 @@ export function statusCount(jobs: readonly RunningJob[]): string {
 
 /** One job's line in the status bar's tooltip and in the cancel pick. */
 export function jobLine(job: RunningJob): string {
+  // A Clean holds its folders as a job but counts no images.
+  if (job.mode === 'clean') return vscode.l10n.t('{0}: removing thumbnails', job.label);
   return vscode.l10n.t('{0}: {1} images', job.label, ofTotal(job.tally.counts));
 }
 
