@@ -81,7 +81,8 @@ function readTables(jpeg: Buffer): Tables {
   return { segments, quant, huffman };
 }
 
-class BitWriter {
+/** Entropy-coded data: bits in, bytes out with 0xFF stuffed (T.81 F.1.2.3). */
+export class BitWriter {
   private readonly bytes: number[] = [];
   private acc = 0;
   private count = 0;
@@ -116,7 +117,8 @@ function category(v: number): [number, number] {
   return [size, v < 0 ? v + (1 << size) - 1 : v];
 }
 
-function segment(marker: number, body: number[]): Buffer {
+/** A marker segment: the marker, its length, its body. */
+export function segment(marker: number, body: number[]): Buffer {
   return Buffer.from([0xff, marker, (body.length + 2) >> 8, (body.length + 2) & 255, ...body]);
 }
 

@@ -7,30 +7,7 @@
  *   (sharp's decoder reads the 8-bit one: the writer is checked against a real decoder).
  * Both follow ITU T.81; the Huffman tables give every category a 5-bit code.
  */
-
-class BitWriter {
-  private readonly bytes: number[] = [];
-  private acc = 0;
-  private n = 0;
-  write(value: number, bits: number): void {
-    for (let i = bits - 1; i >= 0; i--) {
-      this.acc = (this.acc << 1) | ((value >> i) & 1);
-      if (++this.n === 8) this.flush();
-    }
-  }
-  private flush(): void {
-    this.bytes.push(this.acc);
-    if (this.acc === 0xff) this.bytes.push(0x00); // byte stuffing
-    this.acc = 0;
-    this.n = 0;
-  }
-  end(): Buffer {
-    while (this.n !== 0) this.write(1, 1); // pad with ones
-    return Buffer.from(this.bytes);
-  }
-}
-
-const segment = (marker: number, body: number[]): Buffer => Buffer.from([0xff, marker, (body.length + 2) >> 8, (body.length + 2) & 255, ...body]);
+import { BitWriter, segment } from '../../fuzz/encoder';
 
 /** A Huffman table giving categories 0..count-1 the 5-bit codes 0..count-1. */
 function dht(tableClass: number, count: number): Buffer {
@@ -63,6 +40,7 @@ export function jpeg12bit(width = 32, height = 24, level = (bx: number, by: numb
       out.write(0, 5); // AC: end of block (symbol 0x00, code 0)
     }
   }
+  out.align();
   return Buffer.concat([
     Buffer.from([0xff, 0xd8]),
     segment(0xdb, [0x00, ...new Array(64).fill(1)]),
@@ -70,7 +48,7 @@ export function jpeg12bit(width = 32, height = 24, level = (bx: number, by: numb
     dht(0, 16),
     dht(1, 1),
     segment(0xda, [1, 1, 0x00, 0, 63, 0]),
-    out.end(),
+    out.toBuffer(),
     Buffer.from([0xff, 0xd9]),
   ]);
 }
@@ -87,12 +65,13 @@ export function losslessJpeg(width = 32, height = 24, precision = 8, sample = (x
       out.write(bits, size);
     }
   }
+  out.align();
   return Buffer.concat([
     Buffer.from([0xff, 0xd8]),
     sof(0xc3, precision, width, height),
     dht(0, 17),
     segment(0xda, [1, 1, 0x00, 1, 0, 0]), // Ss = predictor 1, Se = 0, Ah/Al = 0
-    out.end(),
+    out.toBuffer(),
     Buffer.from([0xff, 0xd9]),
   ]);
 }
