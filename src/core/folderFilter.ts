@@ -19,6 +19,7 @@ import { lstat, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { compileGlobs } from './glob';
+import { isSameOrInside } from './folders';
 import type { FilesExcludeRule } from './settings';
 
 /** Why something was left out: the exclude setting, the editor's files.exclude, ignore files. */
@@ -67,7 +68,7 @@ export class FolderFilter {
 
   /** Reads the ignore files that apply to `root` from above and in it. */
   static async create(root: string, options: FilterOptions): Promise<FolderFilter> {
-    const ws = options.workspaceFolder && isInside(root, options.workspaceFolder) ? options.workspaceFolder : undefined;
+    const ws = options.workspaceFolder && isSameOrInside(root, options.workspaceFolder) ? options.workspaceFolder : undefined;
     const wsRel = ws ? toSlash(path.relative(ws, root)) : '';
     // files.exclude globs that match the chosen folder, a folder above it or all of its content
     // are the user's choice overridden: they do not apply.
@@ -178,12 +179,12 @@ function patchReincluded(dir: string, level: IgnoreLevel): IgnoreLevel {
 async function levelsAbove(root: string, workspaceFolder: string | undefined): Promise<IgnoreLevel | undefined> {
   const gitRoot = await findGitRoot(root, workspaceFolder);
   let top = gitRoot;
-  if (workspaceFolder && (!top || isInside(workspaceFolder, top))) top = workspaceFolder;
+  if (workspaceFolder && (!top || isSameOrInside(workspaceFolder, top))) top = workspaceFolder;
   if (!top) return undefined;
   const folders: string[] = [];
   for (let dir = root; dir !== top && path.dirname(dir) !== dir; dir = path.dirname(dir)) folders.unshift(path.dirname(dir));
   let level: IgnoreLevel | undefined;
-  if (gitRoot && isInside(gitRoot, top)) {
+  if (gitRoot && isSameOrInside(gitRoot, top)) {
     const exclude = await readRules(path.join(gitRoot, '.git', 'info', 'exclude'));
     level = chosenOnly(gitRoot, exclude, root, undefined);
   }
@@ -259,11 +260,6 @@ function ancestry(rel: string): string[] {
   if (rel === '') return [];
   const parts = rel.split('/');
   return parts.map((_, i) => parts.slice(0, i + 1).join('/'));
-}
-
-function isInside(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 function toSlash(p: string): string {

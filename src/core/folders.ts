@@ -13,6 +13,12 @@ export function isSameOrInside(inner: string, outer: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
+/** True when `inner` lies below `outer` (not the same path). */
+export function isBelow(inner: string, outer: string): boolean {
+  const rel = path.relative(outer, inner);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
 /** True when one of the two folders contains the other (or they are the same). */
 export function overlaps(a: string, b: string): boolean {
   return isSameOrInside(a, b) || isSameOrInside(b, a);
@@ -26,9 +32,8 @@ export function foldNested<T extends { folder: string; includeSubfolders: boolea
   return targets.filter((t, i) =>
     !targets.some((other, j) => {
       if (j === i) return false;
-      const rel = path.relative(other.folder, t.folder);
-      if (rel === '') return j < i; // the same folder twice: keep the first
-      return other.includeSubfolders && !rel.startsWith('..') && !path.isAbsolute(rel);
+      if (path.relative(other.folder, t.folder) === '') return j < i; // the same folder twice: keep the first
+      return other.includeSubfolders && isBelow(t.folder, other.folder);
     }),
   );
 }

@@ -20,6 +20,7 @@ import type { Dirent } from 'node:fs';
 import { lstat, opendir, readdir, realpath, rmdir, stat, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import { describeError } from './errors';
+import { isBelow } from './folders';
 import { fileHasMark } from './ownership';
 import { scanImages, scanOptionsFor } from './scan';
 import { boxName, parseBox, type ThumbnailSettings } from './settings';
@@ -178,11 +179,6 @@ function bySize(a: string, b: string): number {
 async function outputRootOf(folder: string): Promise<OutputRoot> {
   const resolved = path.resolve(folder);
   return { folder: resolved, real: await realpath(resolved) };
-}
-
-function isBelow(inner: string, outer: string): boolean {
-  const rel = path.relative(outer, inner);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
 /** True when `dir` (below the chosen folder) is a real folder reached through no link. */

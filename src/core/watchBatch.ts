@@ -8,6 +8,7 @@
  */
 import * as path from 'node:path';
 import { JPEG_NAME } from './scan';
+import { isBelow } from './folders';
 import { compileGlobs } from './glob';
 
 export type WatchEventKind = 'created' | 'changed' | 'deleted';
@@ -118,8 +119,7 @@ export class WatchBatcher {
     const abs = path.resolve(file);
     let best: { folder: string; watched: Watched } | undefined;
     for (const [folder, watched] of this._folders) {
-      const rel = path.relative(folder, abs);
-      if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) continue;
+      if (!isBelow(abs, folder)) continue;
       if (!best || folder.length > best.folder.length) best = { folder, watched };
     }
     if (!best) return undefined;
