@@ -62,8 +62,9 @@ export class ThumbnailStatusBar extends Disposable {
   }
 
   private _update(): void {
-    // Jobs still waiting for an answer, and Clean (its own notification, no images), are not counted work.
-    const jobs = this._runner.jobs.filter((j) => j.started && j.mode !== 'clean');
+    // Only jobs making thumbnails (JobRunner.run has started them) are counted work: not one still
+    // waiting for the user's answer, nor a Clean, which holds its folders but never runs.
+    const jobs = this._runner.jobs.filter((j) => j.started);
     clearTimeout(this._hideTimer);
     if (jobs.length > 0) {
       const watchOnly = jobs.every((j) => j.mode === 'watch');
