@@ -7,7 +7,7 @@ import { count, jobLabel, shownPath } from '../ui/jobText';
 import { withCancellableProgress } from '../ui/progress';
 import { foldersOnly } from './generate';
 import { pickFolder } from './pickFolder';
-import { checkTargets, type Refusal } from './targets';
+import { checkTargets, showRefusals, type Refusal } from './targets';
 
 /** What a Clean ended with; returned so that tests can check it. */
 export interface CleanOutcome {
@@ -63,8 +63,7 @@ export class CleanCommand {
       uris = [picked];
     }
     const { folders, refused } = await checkTargets(uris, this._runner);
-    for (const r of refused) this._log.warn(r.message);
-    if (refused.length > 0) void vscode.window.showWarningMessage(refused.length === 1 ? refused[0].message : vscode.l10n.t('{0} (and {1} more; see the log)', refused[0].message, refused.length - 1));
+    showRefusals(refused, this._log);
     if (folders.length === 0) return this._outcome('refused', [], emptyResult(), '', refused);
     return this.clean(folders, { sizes: undefined, confirm: args.confirm ?? 'ask', refused });
   }

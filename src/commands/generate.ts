@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import { openSettingsAt, scopeOf } from '../config';
 import { describeError } from '../core/errors';
 import { countExistingThumbnails } from '../core/plan';
 import { FolderBusyError, type FolderOutcome, type JobMode, type JobRunner, type RunningJob } from '../jobs';
@@ -10,7 +9,7 @@ import { withCancellableProgress } from '../ui/progress';
 import type { ThumbnailStatusBar } from '../ui/statusBar';
 import { JobSummaryView, totalsOf } from '../ui/summary';
 import { pickFolder } from './pickFolder';
-import { checkTargets, type Refusal } from './targets';
+import { checkTargets, showRefusals, type Refusal } from './targets';
 
 /** What a command run ended with; returned so that tests can check it. */
 export interface GenerateOutcome {
@@ -62,7 +61,7 @@ export class GenerateCommand {
     const { refused } = checked;
     // After the run, orphans are removed (thumbnails.removeOrphans) or only counted, and old sizes listed.
     const folders = checked.folders.map((f) => ({ ...f, removeOrphans: readRemoveOrphans(vscode.Uri.file(f.folder)) }));
-    this._showRefusals(refused);
+    showRefusals(refused, this._log);
     if (folders.length === 0) return { refused };
 
     const label = jobLabel(folders.map((f) => f.folder));
@@ -73,7 +72,7 @@ export class GenerateCommand {
       if (!(e instanceof FolderBusyError)) throw e;
       // Another command claimed one of these folders while they were being checked.
       const busy: Refusal = { folder: e.folder, reason: 'busy', message: vscode.l10n.t('Thumbnails are already being generated for {0}; wait for that job or cancel it first.', e.job.label) };
-      this._showRefusals([busy]);
+      showRefusals([busy], this._log);
       return { refused: [...refused, busy] };
     }
   }
@@ -120,26 +119,6 @@ export class GenerateCommand {
       overwrite,
     );
     return answer === overwrite;
-  }
-
-  /** One toast for everything refused (the log has each), so a big selection is not a flood. */
-  private _showRefusals(refused: readonly Refusal[]): void {
-    if (refused.length === 0) return;
-    for (const r of refused) this._log.warn(r.message);
-    const first = refused[0];
-    const text = refused.length === 1 ? first.message : vscode.l10n.t('{0} (and {1} more; see the log)', first.message, refused.length - 1);
-    if (first.reason === 'invalid-settings') {
-      const open = vscode.l10n.t('Open Settings');
-      void vscode.window.showErrorMessage(text, open).then((a) => {
-        if (a) void openSettingsAt(scopeOf(vscode.Uri.file(first.folder), first.keys ?? []), first.keys ?? []);
-      });
-    } else {
-      const showLog = vscode.l10n.t('Show Log');
-      const show = first.reason === 'not-a-folder' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
-      void show(text, showLog).then((a) => {
-        if (a) this._log.show();
-      });
-    }
   }
 }
 

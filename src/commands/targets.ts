@@ -1,10 +1,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { readSettings } from '../config';
+import { openSettingsAt, readSettings, scopeOf } from '../config';
 import { describeError } from '../core/errors';
 import { enclosingOutputFolder, foldNested } from '../core/folders';
 import { SettingsError, type ThumbnailSettings } from '../core/settings';
 import type { JobFolder, JobRunner } from '../jobs';
+import type { ThumbnailLog } from '../log';
 import { shownPath } from '../ui/jobText';
 
 /** A chosen folder that will not be run, and why, in words for the user. */
@@ -71,4 +72,24 @@ async function checkOne(uri: vscode.Uri): Promise<JobFolder | Refusal> {
     return { folder, reason: 'inside-output', message };
   }
   return { folder, settings };
+}
+
+/** One toast for everything refused (the log has each), so a big selection is not a flood. */
+export function showRefusals(refused: readonly Refusal[], log: ThumbnailLog): void {
+  if (refused.length === 0) return;
+  for (const r of refused) log.warn(r.message);
+  const first = refused[0];
+  const text = refused.length === 1 ? first.message : vscode.l10n.t('{0} (and {1} more; see the log)', first.message, refused.length - 1);
+  if (first.reason === 'invalid-settings') {
+    const open = vscode.l10n.t('Open Settings');
+    void vscode.window.showErrorMessage(text, open).then((a) => {
+      if (a) void openSettingsAt(scopeOf(vscode.Uri.file(first.folder), first.keys ?? []), first.keys ?? []);
+    });
+  } else {
+    const showLog = vscode.l10n.t('Show Log');
+    const show = first.reason === 'not-a-folder' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
+    void show(text, showLog).then((a) => {
+      if (a) log.show();
+    });
+  }
 }
