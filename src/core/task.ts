@@ -2,6 +2,7 @@
  * The plain-data task and result that cross between the engine (main thread) and the render
  * worker. Kept apart from the worker code so the main thread never loads sharp to know them.
  */
+import { realpath } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { FailureCodeName } from './errors';
 
@@ -34,6 +35,15 @@ export interface OutputRoot {
 export function resolvesAsNamed(root: OutputRoot, folder: string, actual: string): boolean {
   const expected = path.join(root.real, path.relative(root.folder, folder));
   return process.platform === 'linux' ? actual === expected : actual.toLowerCase() === expected.toLowerCase();
+}
+
+/** {@link resolvesAsNamed} for a folder on disk now; false when it cannot be resolved. */
+export async function isReachedAsNamed(root: OutputRoot, folder: string): Promise<boolean> {
+  try {
+    return resolvesAsNamed(root, folder, await realpath(folder));
+  } catch {
+    return false;
+  }
 }
 
 /** One pool task: a source image and all its thumbnails (never one task per size). */

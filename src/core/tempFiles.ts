@@ -4,10 +4,10 @@
  * (the temp does not repeat it), and carry the writing process's id, so that a later run can tell
  * the ones a killed process left behind and remove them.
  */
-import { opendir, realpath, stat, unlink } from 'node:fs/promises';
+import { opendir, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { resolvesAsNamed, type OutputRoot } from './task';
+import { isReachedAsNamed, type OutputRoot } from './task';
 
 const TEMP_NAME = /^\.ft-([0-9a-z]{1,8})-[0-9a-f]{4,8}-[0-9a-z]{1,12}\.tmp$/;
 
@@ -40,7 +40,7 @@ export async function removeStaleTemps(outputFolder: string, root: OutputRoot): 
         const match = TEMP_NAME.exec(entry.name);
         if (!match || !entry.isFile()) continue;
         const file = path.join(folder, entry.name);
-        if ((await isStale(file, Number.parseInt(match[1], 36))) && (await isInside(folder, root))) {
+        if ((await isStale(file, Number.parseInt(match[1], 36))) && (await isReachedAsNamed(root, folder))) {
           await unlink(file).then(() => removed++, () => undefined);
         }
       }
@@ -49,14 +49,6 @@ export async function removeStaleTemps(outputFolder: string, root: OutputRoot): 
     // a folder that cannot be listed holds nothing we can clean
   }
   return removed;
-}
-
-async function isInside(folder: string, root: OutputRoot): Promise<boolean> {
-  try {
-    return resolvesAsNamed(root, folder, await realpath(folder));
-  } catch {
-    return false;
-  }
 }
 
 async function isStale(file: string, pid: number): Promise<boolean> {

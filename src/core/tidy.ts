@@ -25,7 +25,7 @@ import { fileHasMark } from './ownership';
 import { scanImages, scanOptionsFor } from './scan';
 import { boxName, parseBox, type ThumbnailSettings } from './settings';
 import { isOwnStamp } from './stamp';
-import { resolvesAsNamed, type OutputRoot } from './task';
+import { isReachedAsNamed, type OutputRoot } from './task';
 import { removeStaleTemps } from './tempFiles';
 
 /** A file inside an output folder that was not removed, and why. */
@@ -184,10 +184,11 @@ async function outputRootOf(folder: string): Promise<OutputRoot> {
 /** True when `dir` (below the chosen folder) is a real folder reached through no link. */
 async function resolvesHere(root: OutputRoot, dir: string): Promise<boolean> {
   try {
-    return (await lstat(dir)).isDirectory() && resolvesAsNamed(root, dir, await realpath(dir));
+    if (!(await lstat(dir)).isDirectory()) return false;
   } catch {
     return false;
   }
+  return isReachedAsNamed(root, dir);
 }
 
 /**
