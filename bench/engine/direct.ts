@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import Piscina from 'piscina';
 import { createThumbnailPool, runJob, type RenderRunner } from '../../src/core/engine';
 import type { PoolStats } from '../../src/core/pool';
+import { newBudgetMemory } from '../../src/core/decodeMemory';
 import { parseSettings } from '../../src/core/settings';
 import type { RenderResult, RenderTask } from '../../src/core/task';
 
@@ -24,10 +25,10 @@ const TURBOJPEG = path.resolve(__dirname, '../../../dist/turbojpeg.node');
 function mainThreadRunner(size: number): RenderRunner {
   // Loaded here only (sharp with it): the direct mode is the one place outside a pool's worker that renders.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { configureRenderThread, renderImage } = require('../../src/worker/render') as typeof import('../../src/worker/render');
+  const { renderContextFor, renderImage } = require('../../src/worker/render') as typeof import('../../src/worker/render');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { collectYoungGarbage } = require('../../src/worker/gc') as typeof import('../../src/worker/gc');
-  configureRenderThread({ turbojpeg: TURBOJPEG }); // no big-decode budget on one thread, as before
+  const context = renderContextFor({ turbojpeg: TURBOJPEG }); // no big-decode budget on one thread
   let running = 0;
   const waiting: Array<() => void> = [];
   return {
@@ -39,7 +40,7 @@ function mainThreadRunner(size: number): RenderRunner {
       if (running >= size) await new Promise<void>((resolve) => waiting.push(resolve));
       running++;
       try {
-        return await renderImage(task).finally(collectYoungGarbage);
+        return await renderImage(task, context).finally(collectYoungGarbage);
       } finally {
         running--;
         waiting.shift()?.();
@@ -60,7 +61,7 @@ function piscinaRunner(size: number): RenderRunner & { close: () => Promise<void
     maxThreads: size,
     concurrentTasksPerWorker: 1,
     idleTimeout: 60_000,
-    workerData: { bigDecodeGate: new SharedArrayBuffer(4), turbojpeg: TURBOJPEG },
+    workerData: { budget: newBudgetMemory(), turbojpeg: TURBOJPEG },
     resourceLimits: { maxYoungGenerationSizeMb: 4 },
   });
   return {

@@ -5,10 +5,10 @@
 import { workerData } from 'node:worker_threads';
 import type { RenderResult, RenderTask } from '../../src/core/task';
 import { collectYoungGarbage } from '../../src/worker/gc';
-import { configureRenderThread, renderImage } from '../../src/worker/render';
+import { renderContextFor, renderImage } from '../../src/worker/render';
 
-configureRenderThread(workerData);
+const context = renderContextFor(workerData);
 
 export default function render(task: RenderTask): Promise<RenderResult> {
-  return renderImage(task).finally(collectYoungGarbage);
+  return renderImage(task, context).finally(collectYoungGarbage);
 }

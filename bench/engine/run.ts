@@ -9,11 +9,10 @@
  *             sizes from that 1024 output (so each source is decoded once)
  *   floor     djpeg -scale 1/4, two at a time: decode only, nothing resized or written
  * and reports images/s, ratios, and peak RSS of the whole process tree, sampled from /proc.
- * Flags: --rounds N (default 3), --sets camera,real, --sweep (workers x libvips concurrency,
- * arena limit), --overhead (pool vs the render function on the main thread).
+ * Flags: --rounds N (default 3), --sets camera,real, --sweep (workers, arena limit), --overhead (pool vs the render function on the main thread).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -42,6 +41,16 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
+/** dist/ without turbojpeg.node, in out/ (so that node_modules still resolves): renders with sharp alone. */
+function sharpOnlyCli(): string {
+  const dir = path.join(ROOT, 'out', 'sharp-only');
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true });
+    for (const f of readdirSync(path.join(ROOT, 'dist'))) if (!f.endsWith('.node')) cpSync(path.join(ROOT, 'dist', f), path.join(dir, f));
+  }
+  return path.join(dir, 'cli.js');
+}
+
 function cliPath(): string {
   const dist = path.join(ROOT, 'dist', 'cli.js');
   return existsSync(dist) ? dist : path.join(ROOT, 'out', 'src', 'cli.js');
@@ -60,11 +69,9 @@ const sh = (script: string): { cmd: string; args: string[] } => ({ cmd: 'bash', 
 const DESIGNS: Record<string, Design> = {
   // Executed as the bin is (its shebang sets the malloc arena limit), not as `node cli.js`.
   ours: { name: 'ours', command: (view) => ({ cmd: cliPath(), args: [view, '--force', '--json'] }) },
-  // The same with sharp doing every decode and encode (no TurboJPEG fast path, src/native/turbojpeg.c).
-  'ours-sharp': {
-    name: 'ours-sharp',
-    command: (view) => ({ cmd: cliPath(), args: [view, '--force', '--json'], env: { ...process.env, FOLDER_THUMBNAILS_NO_TURBOJPEG: '1' } }),
-  },
+  // The same with sharp doing every decode and encode, as on every platform but Linux x64: the
+  // bundles without turbojpeg.node (src/native/turbojpeg.c).
+  'ours-sharp': { name: 'ours-sharp', command: (view) => ({ cmd: sharpOnlyCli(), args: [view, '--force', '--json'] }) },
   original: {
     name: 'original',
     command: (view, out) => ({ cmd: process.execPath, args: [path.join(__dirname, 'original.js'), view, out, '2'] }),
@@ -229,14 +236,12 @@ function report(samples: Sample[]): string {
 
 async function sweep(root: string, rounds: number): Promise<string> {
   const variants: Array<[string, string[], NodeJS.ProcessEnv]> = [
-    ['1 worker, vips 1', ['--workers', '1'], { FOLDER_THUMBNAILS_VIPS_CONCURRENCY: '1' }],
-    ['1 worker, vips 2', ['--workers', '1'], { FOLDER_THUMBNAILS_VIPS_CONCURRENCY: '2' }],
-    ['2 workers, vips 1 (default)', ['--workers', '2'], { FOLDER_THUMBNAILS_VIPS_CONCURRENCY: '1' }],
-    ['2 workers, vips 2', ['--workers', '2'], { FOLDER_THUMBNAILS_VIPS_CONCURRENCY: '2' }],
-    ['3 workers, vips 1', ['--workers', '3'], { FOLDER_THUMBNAILS_VIPS_CONCURRENCY: '1' }],
+    ['1 worker', ['--workers', '1'], {}],
+    ['2 workers (default)', ['--workers', '2'], {}],
+    ['3 workers', ['--workers', '3'], {}],
     ['2 workers, no arena limit (node cli.js)', ['--workers', '2'], { FT_BENCH_VIA_NODE: '1' }],
   ];
-  const lines = ['\n### sweep: workers x libvips concurrency x arena limit (ours through the CLI)\n', '| set | variant | img/s | peak RSS MB |', '|---|---|---|---|'];
+  const lines = ['\n### sweep: workers x arena limit (ours through the CLI)\n', '| set | variant | img/s | peak RSS MB |', '|---|---|---|---|'];
   for (const set of ['camera', 'real']) {
     const corpus = path.join(root, set);
     warm(corpus);

@@ -4,9 +4,10 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { FailureCode, type FailureCodeName } from './errors';
+import { FileError, type FailureCodeName } from './errors';
 import { scanImages, scanOptionsFor } from './scan';
 import { boxName, type Box, type ThumbnailSettings } from './settings';
+import { checkKind, openError, type FileIdentity } from './source';
 import { isStampCurrent } from './stamp';
 
 /** One thumbnail a source should have. */
@@ -16,7 +17,7 @@ export interface PlannedOutput extends Box {
 
 /** The plan for one source. */
 export type SourcePlan =
-  | { kind: 'render'; outputs: PlannedOutput[]; /** the source's size */ bytes: number }
+  | { kind: 'render'; outputs: PlannedOutput[]; source: FileIdentity }
   | { kind: 'skip' }
   | { kind: 'fail'; code: FailureCodeName; message: string };
 
@@ -34,44 +35,27 @@ export async function planSource(
   source: string,
   opts: { sizes: readonly Box[]; quality: number; outputFolderName: string; force: boolean },
 ): Promise<SourcePlan> {
-  let mtimeMs: number;
-  let bytes: number;
+  let identity: FileIdentity;
   try {
     const st = await stat(source);
-    if (!st.isFile()) {
-      return { kind: 'fail', code: FailureCode.UNREADABLE, message: `${source}: is not a regular file` };
-    }
-    if (st.size === 0) return { kind: 'fail', code: FailureCode.EMPTY_FILE, message: `${source}: is empty (0 bytes)` };
-    mtimeMs = st.mtimeMs;
-    bytes = st.size;
+    checkKind(source, st.isFile(), st.size);
+    identity = { bytes: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino };
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && source.includes('\uFFFD')) {
-      // Node reads names as UTF-8 and replaces bytes that are not with U+FFFD; the name it gives
-      // then names no file.
-      return {
-        kind: 'fail',
-        code: FailureCode.UNREADABLE,
-        message: `${source}: its name is not valid UTF-8 (\uFFFD stands for the bytes that are not); rename the file to make its thumbnails`,
-      };
-    }
-    if (code === 'ENOENT') {
-      return { kind: 'fail', code: FailureCode.VANISHED, message: `${source}: was deleted or moved before it could be read` };
-    }
-    return { kind: 'fail', code: FailureCode.UNREADABLE, message: `${source}: cannot be read (${code ?? String(error)})` };
+    const failure = error instanceof FileError ? error : openError(source, error);
+    return { kind: 'fail', code: failure.code, message: failure.message };
   }
   const all = opts.sizes.map((box) => ({ ...box, dest: thumbnailPath(source, opts.outputFolderName, box) }));
-  if (opts.force) return { kind: 'render', outputs: all, bytes };
+  if (opts.force) return { kind: 'render', outputs: all, source: identity };
   const current = await Promise.all(
     all.map((o) =>
       stat(o.dest).then(
-        (st) => st.isFile() && isStampCurrent(st.mtimeMs, mtimeMs, opts.quality),
+        (st) => st.isFile() && isStampCurrent(st.mtimeMs, identity.mtimeMs, opts.quality),
         () => false,
       ),
     ),
   );
   const outputs = all.filter((_, i) => !current[i]);
-  return outputs.length === 0 ? { kind: 'skip' } : { kind: 'render', outputs, bytes };
+  return outputs.length === 0 ? { kind: 'skip' } : { kind: 'render', outputs, source: identity };
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { DEFAULT_MAX_DECODE_MB } from './task';
+import { DEFAULT_MAX_DECODE_MB } from './decodeMemory';
 
 /** A box a thumbnail must fit inside, in pixels. */
 export interface Box {

@@ -5,6 +5,7 @@
 import { realpath } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { FailureCodeName } from './errors';
+import type { SourceFacts } from './source';
 
 /** One thumbnail to make: the box it fits in, where it goes, and the temp file it is written to first. */
 export interface RenderOutput {
@@ -54,8 +55,10 @@ export interface RenderTask {
   quality: number;
   /** Sources with more pixels are refused from their header, before any decoding. */
   maxPixels: number;
-  /** Sources whose decode would hold more bytes than this are refused from their header ({@link decodeBytes}). */
+  /** Sources whose decode would hold more bytes than this are refused from their header (decodeMemory.ts). */
   maxDecodeBytes: number;
+  /** What the engine read of the source while planning (source.ts); the worker reads it when absent or stale. */
+  facts?: SourceFacts;
   /**
    * One Int32 over a SharedArrayBuffer, shared by every task of a job; non-zero means the job
    * was cancelled. The worker checks it between steps and stops cleanly. This replaces aborting
@@ -78,39 +81,3 @@ export type RenderResult =
  */
 export const DEFAULT_MAX_PIXELS = 0x3fff * 0x3fff;
 
-/**
- * Default decode memory limit, in MB: what one image's decode may hold at once. A progressive
- * 40 MP photo at 4:2:0 needs ~135 MB (coefficients plus the file) and is made; a 264 KB file
- * whose header claims 16383x16383 at 4:4:4 would need 1.6 GB and is refused. 192 let a 10,000-file
- * fuzz run reach 300 MB in one folder (a decode near the limit beside the other worker's image);
- * 160 keeps the CLI under 300 MB (bench/README.md).
- */
-export const DEFAULT_MAX_DECODE_MB = 160;
-
-/**
- * Progressive JPEGs are decoded through a coefficient buffer of the whole image (2 bytes per
- * coefficient at any shrink-on-load): 50-90 MB for a 4K-5K wallpaper. Those of at least
- * BIG_DECODE_MIN_MB are admitted against a pool-wide budget of BIG_DECODE_BUDGET_MB (one bigger
- * decode always may), which kept two at once in two workers from pushing the peak past 350 MB.
- * The worker enforces the budget (render.ts); the engine schedules around it (schedule.ts).
- */
-export const BIG_DECODE_MIN_MB = 16;
-export const BIG_DECODE_BUDGET_MB = 112;
-
-/** MB of the budget a source's decode takes: its coefficient buffer if big and progressive, else 0. */
-export function bigDecodeMB(header: { progressive: boolean; coefficientBytes: number }): number {
-  const mb = header.progressive ? Math.ceil(header.coefficientBytes / 2 ** 20) : 0;
-  return mb >= BIG_DECODE_MIN_MB ? mb : 0;
-}
-
-/**
- * Bytes one image's decode holds at once, known from its header before decoding: a progressive
- * JPEG, or a sequential one sent as one scan per component (`buffered`), keeps every DCT
- * coefficient of the whole image (libjpeg's coefficient buffer, whatever the shrink), plus the
- * file itself when its scans are trimmed in memory (progressive.ts). A single-scan baseline
- * decode streams a few rows at a time and the TurboJPEG path caps its pixels, so they count 0.
- */
-export function decodeBytes(header: { progressive: boolean; buffered?: boolean; coefficientBytes: number }, fileBytes: number): number {
-  if (header.progressive) return header.coefficientBytes + fileBytes;
-  return header.buffered === false ? 0 : header.coefficientBytes;
-}

@@ -5,7 +5,7 @@ import { workerData } from 'node:worker_threads';
 import { serveTasks } from '../core/pool/worker';
 import type { RenderResult, RenderTask } from '../core/task';
 import { collectYoungGarbage } from './gc';
-import { configureRenderThread, renderImage } from './render';
+import { renderContextFor, renderImage } from './render';
 
-configureRenderThread(workerData);
-serveTasks<RenderTask, RenderResult>((task) => renderImage(task).finally(collectYoungGarbage));
+const context = renderContextFor(workerData);
+serveTasks<RenderTask, RenderResult>((task) => renderImage(task, context).finally(collectYoungGarbage));

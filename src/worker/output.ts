@@ -11,8 +11,9 @@ import { resolvesAsNamed, type OutputRoot, type RenderOutput } from '../core/tas
 /** Writes the encoded thumbnail to an open file; throws (with an errno `code`) when it cannot. */
 export type EncodeTo = (fd: number) => void;
 
-// O_NOFOLLOW does not exist on Windows, where the folder checks below are what guard.
-const CREATE_TEMP = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
+// O_NOFOLLOW does not exist on Windows, where the folder checks below are what guard. Read and
+// write: a thumbnail written for several sizes is read back (thumbnails.ts).
+const CREATE_TEMP = constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 
 /** Writes every byte of `bytes` to `fd`. A write that takes nothing means the disk is full. */
 export function writeAll(fd: number, bytes: Uint8Array): void {

@@ -5,9 +5,9 @@
 import { workerData } from 'node:worker_threads';
 import { serveTasks } from '../../../src/core/pool/worker';
 import type { RenderResult, RenderTask } from '../../../src/core/task';
-import { configureRenderThread, renderImage } from '../../../src/worker/render';
+import { renderContextFor, renderImage } from '../../../src/worker/render';
 
-configureRenderThread(workerData);
+const context = renderContextFor(workerData);
 serveTasks<RenderTask, RenderResult>(async (task) => {
   if (task.source.includes('crash-me')) {
     // Leave a temp file behind, as a worker dying mid-write would.
@@ -17,5 +17,5 @@ serveTasks<RenderTask, RenderResult>(async (task) => {
     writeFileSync(task.outputs[0].temp, 'partial');
     process.exit(3);
   }
-  return renderImage(task);
+  return renderImage(task, context);
 });

@@ -131,7 +131,9 @@ suite('engine: runJob through the pool', function () {
   });
 
   test('streams: with 400 files and stalled workers, only a bounded window is planned and sent', async () => {
-    for (let i = 0; i < 400; i++) writeFileSync(path.join(dir, `f${i}.jpg`), 'x');
+    // Real JPEGs: a file that is not one is reported while planning and never sent.
+    const bytes = readFileSync(await jpeg(path.join(dir, 'f0.jpg'), 8, 8));
+    for (let i = 1; i < 400; i++) writeFileSync(path.join(dir, `f${i}.jpg`), bytes);
     const held: Array<() => void> = [];
     const stalled = {
       waitForRoom: async () => undefined,

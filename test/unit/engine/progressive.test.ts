@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { trimProgressiveScans } from '../../../src/worker/progressive';
-import { defaultTuning, renderImage, sharpJpegShrink } from '../../../src/worker/render';
-import { DEFAULT_MAX_DECODE_MB, DEFAULT_MAX_PIXELS } from '../../../src/core/task';
+import { SHARP_ONLY, renderImage } from '../../../src/worker/render';
+import { sharpJpegShrink } from '../../../src/worker/sharpDecode';
+import { DEFAULT_MAX_DECODE_MB } from '../../../src/core/decodeMemory';
+import { DEFAULT_MAX_PIXELS } from '../../../src/core/task';
 import type { JpegOptions } from 'sharp';
 import { jpeg, outputRoot, sharp, tempFolder } from './fixtures';
 
@@ -113,7 +115,7 @@ suite('engine: the last bit planes of fine progressive JPEGs', () => {
           maxPixels: DEFAULT_MAX_PIXELS,
           maxDecodeBytes: DEFAULT_MAX_DECODE_MB * 2 ** 20,
         },
-        { ...defaultTuning, trimScans },
+        { ...SHARP_ONLY, trimScans },
       );
       assert.equal(result.ok, true);
     }

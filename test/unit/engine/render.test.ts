@@ -2,12 +2,16 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { fitInside, renderImage, setBigDecodeGate, setTurboJpeg } from '../../../src/worker/render';
+import { SHARP_ONLY, renderImage, type RenderContext } from '../../../src/worker/render';
+import { fitInside } from '../../../src/worker/sizes';
+import { BIG_DECODE_BUDGET_MB, DEFAULT_MAX_DECODE_MB, DecodeBudget, newBudgetMemory } from '../../../src/core/decodeMemory';
 import type { TurboJpeg } from '../../../src/native/turbojpeg';
-import { BIG_DECODE_BUDGET_MB, DEFAULT_MAX_DECODE_MB, DEFAULT_MAX_PIXELS, type RenderResult, type RenderTask } from '../../../src/core/task';
+import { DEFAULT_MAX_PIXELS, type RenderResult, type RenderTask } from '../../../src/core/task';
 import { thumbnailPath } from '../../../src/core/plan';
 import { isStampCurrent } from '../../../src/core/stamp';
-import { statSync } from 'node:fs';
+import { renameSync, statSync } from 'node:fs';
+import { readSourceFactsSync } from '../../../src/core/source';
+import { hasMark } from '../../../src/core/ownership';
 import {
   bomb,
   colourDistance,
@@ -25,6 +29,10 @@ import {
   outputRoot,
 } from './fixtures';
 import { jpeg12bit, losslessJpeg } from './unsupportedJpegs';
+
+/** What the renders of the current suite run with (sharp alone, or the fast path too). */
+let context: RenderContext = SHARP_ONLY;
+const render = (t: RenderTask): Promise<RenderResult> => renderImage(t, context);
 
 const BOXES = [
   { width: 256, height: 256 },
@@ -62,9 +70,9 @@ for (const mode of MODES) suite(`engine: render (${mode.name}, main thread)`, ()
   suiteSetup(function () {
     const codec = mode.codec();
     if (mode.name !== 'sharp only' && codec === undefined) this.skip(); // not built off Linux/glibc
-    setTurboJpeg(codec);
+    context = { ...SHARP_ONLY, turbo: codec };
   });
-  suiteTeardown(() => setTurboJpeg(undefined));
+  suiteTeardown(() => (context = SHARP_ONLY));
   let dir: string;
   let cleanup: () => void;
   setup(() => ({ dir, cleanup } = tempFolder()));
@@ -90,7 +98,7 @@ for (const mode of MODES) suite(`engine: render (${mode.name}, main thread)`, ()
     test(`dimensions: ${name} ${w}x${h}`, async () => {
       const src = await jpeg(path.join(dir, 'a.jpg'), w, h);
       const before = readFileSync(src);
-      const result = await renderImage(task(src));
+      const result = await render(task(src));
       assert.deepEqual(result, { ok: true, thumbnails: 3, width: w, height: h, decoder: mode.name === 'sharp only' ? 'sharp' : 'turbojpeg' });
       for (let i = 0; i < BOXES.length; i++) {
         const d = await dims(thumbnailPath(src, 'thumbnails', BOXES[i]));
@@ -101,10 +109,35 @@ for (const mode of MODES) suite(`engine: render (${mode.name}, main thread)`, ()
     });
   }
 
+  test('a source smaller than several boxes: those thumbnails are one encode, written whole to each', async () => {
+    const src = await jpeg(path.join(dir, 'small.jpg'), 300, 200);
+    const boxes = [1024, 512, 256, 128].map((s) => ({ width: s, height: s }));
+    const result = await render(task(src, boxes));
+    assert.equal(result.ok && result.thumbnails, 4);
+    const [big, mid, ...rest] = boxes.map((b) => thumbnailPath(src, 'thumbnails', b));
+    assert.deepEqual([(await dims(big)).width, (await dims(big)).height], [300, 200]);
+    assert.deepEqual(readFileSync(mid), readFileSync(big), '1024 and 512 are the same picture, encoded once');
+    assert.ok(hasMark(readFileSync(mid)) && hasMark(readFileSync(big)), 'each carries the ownership mark');
+    assert.ok(isStampCurrent(statSync(mid).mtimeMs, statSync(src).mtimeMs, 65), 'and the up-to-date stamp');
+    assert.deepEqual(await Promise.all(rest.map(async (r) => (await dims(r)).width)), [256, 128]);
+  });
+
+  test('a source replaced after planning is read again: its own header, not the planned one', async () => {
+    const src = await jpeg(path.join(dir, 'a.jpg'), 300, 200);
+    const planned = readSourceFactsSync(src, { maxPixels: DEFAULT_MAX_PIXELS, maxDecodeBytes: 2 ** 28 });
+    assert.equal(planned.header?.width, 300);
+    await jpeg(path.join(dir, 'b.jpg'), 120, 260);
+    renameSync(path.join(dir, 'b.jpg'), src);
+    const result = await render({ ...task(src, [{ width: 64, height: 64 }]), facts: planned });
+    assert.deepEqual(result.ok && [result.width, result.height], [120, 260]);
+    const d = await dims(thumbnailPath(src, 'thumbnails', { width: 64, height: 64 }));
+    assert.deepEqual([d.width, d.height], [30, 64]);
+  });
+
   test('default six sizes from one task, stamped as up to date', async () => {
     const src = await jpeg(path.join(dir, 'big.jpg'), 1600, 1200);
     const boxes = [1024, 512, 256, 128, 64, 32].map((s) => ({ width: s, height: s }));
-    const result = await renderImage(task(src, boxes, 70));
+    const result = await render(task(src, boxes, 70));
     assert.equal(result.ok && result.thumbnails, 6);
     const srcMtime = statSync(src).mtimeMs;
     for (const b of boxes) {
@@ -120,7 +153,7 @@ for (const mode of MODES) suite(`engine: render (${mode.name}, main thread)`, ()
     test(`EXIF orientation ${orientation}: pixels upright, no orientation tag left`, async () => {
       const src = await orientedJpeg(path.join(dir, `o${orientation}.jpg`), 96, 48, orientation);
       assert.equal((await dims(src)).orientation, orientation);
-      const result = await renderImage(task(src, [{ width: 64, height: 64 }]));
+      const result = await render(task(src, [{ width: 64, height: 64 }]));
       assert.equal(result.ok, true);
       const out = thumbnailPath(src, 'thumbnails', { width: 64, height: 64 });
       const d = await dims(out);
@@ -142,7 +175,7 @@ for (const mode of MODES) suite(`engine: render (${mode.name}, main thread)`, ()
       .toFile(src);
     const m = await dims(src);
     assert.equal(m.space, 'cmyk');
-    assert.equal((await renderImage(task(src, [{ width: 64, height: 64 }]))).ok, true);
+    assert.equal((await render(task(src, [{ width: 64, height: 64 }]))).ok, true);
     const out = thumbnailPath(src, 'thumbnails', { width: 64, height: 64 });
     const d = await dims(out);
     assert.equal(d.space, 'srgb');
@@ -158,7 +191,7 @@ for (const mode of MODES) suite(`engine: render (${mode.name}, main thread)`, ()
       .jpeg({ quality: 95 })
       .toFile(src);
     assert.equal((await dims(src)).channels, 1);
-    assert.equal((await renderImage(task(src, [{ width: 50, height: 50 }]))).ok, true);
+    assert.equal((await render(task(src, [{ width: 50, height: 50 }]))).ok, true);
     const out = thumbnailPath(src, 'thumbnails', { width: 50, height: 50 });
     const d = await dims(out);
     assert.equal(d.channels, 1);
@@ -178,7 +211,7 @@ for (const mode of MODES) suite(`engine: render (${mode.name}, main thread)`, ()
     const { data } = await sharp(src, { ignoreIcc: true }).raw().toBuffer({ resolveWithObject: true });
     const stored = [...data.subarray(0, 3)];
     assert.ok(colourDistance(stored, srgbRed) > 12, `stored ${stored}`);
-    assert.equal((await renderImage(task(src, [{ width: 32, height: 32 }]))).ok, true);
+    assert.equal((await render(task(src, [{ width: 32, height: 32 }]))).ok, true);
     const out = thumbnailPath(src, 'thumbnails', { width: 32, height: 32 });
     const raw = await sharp(out, { ignoreIcc: true }).raw().toBuffer();
     const got = [...raw.subarray(16 * 32 * 3 + 16 * 3, 16 * 32 * 3 + 16 * 3 + 3)];
@@ -190,13 +223,14 @@ for (const mode of MODES) suite(`engine: render (${mode.name}, main thread)`, ()
     // 3000x2200 progressive: 20 MB of coefficients or more, over the 16 MB that counts as big.
     const big = await jpeg(path.join(dir, 'big.jpg'), 3000, 2200, { progressive: true, quality: 95 });
     const small = await jpeg(path.join(dir, 'small.jpg'), 400, 300, { progressive: true, quality: 95 });
-    const gate = new Int32Array(new SharedArrayBuffer(4));
+    const memory = newBudgetMemory();
+    const gate = new Int32Array(memory);
     Atomics.store(gate, 0, BIG_DECODE_BUDGET_MB); // another worker holds the whole budget
-    setBigDecodeGate(gate);
+    context = { ...context, budget: new DecodeBudget(memory) };
     try {
       const cancel = new Int32Array(new SharedArrayBuffer(4));
       let started = Date.now();
-      assert.equal((await renderImage({ ...task(small), cancel })).ok, true, 'small decodes ignore the budget');
+      assert.equal((await render({ ...task(small), cancel })).ok, true, 'small decodes ignore the budget');
       const smallMs = Date.now() - started;
       // The big one blocks this thread at the budget, so another thread cancels it after
       // 300 ms; the waiting decode sees that at its next check and gives up, having decoded
@@ -206,7 +240,7 @@ for (const mode of MODES) suite(`engine: render (${mode.name}, main thread)`, ()
         { eval: true, workerData: cancel },
       );
       started = Date.now();
-      const result = await renderImage({ ...task(big), cancel });
+      const result = await render({ ...task(big), cancel });
       const bigMs = Date.now() - started;
       await canceller.terminate();
       assert.equal(failure(result).code, 'CANCELLED');
@@ -215,10 +249,10 @@ for (const mode of MODES) suite(`engine: render (${mode.name}, main thread)`, ()
       assert.equal(Atomics.load(gate, 0), BIG_DECODE_BUDGET_MB, 'a decode that never ran takes nothing from the budget');
       // With the budget free the big one goes through and gives its share back.
       Atomics.store(gate, 0, 0);
-      assert.equal((await renderImage(task(big))).ok, true);
+      assert.equal((await render(task(big))).ok, true);
       assert.equal(Atomics.load(gate, 0), 0);
     } finally {
-      setBigDecodeGate(undefined);
+      context = { ...context, budget: undefined };
     }
   });
 
@@ -226,7 +260,7 @@ for (const mode of MODES) suite(`engine: render (${mode.name}, main thread)`, ()
     for (const progressive of [true, false]) {
       const src = await jpeg(path.join(dir, `p-${progressive}.jpg`), 300, 200, { progressive });
       assert.equal((await sharp(src).metadata()).isProgressive, progressive);
-      assert.equal((await renderImage(task(src, [{ width: 64, height: 64 }]))).ok, true);
+      assert.equal((await render(task(src, [{ width: 64, height: 64 }]))).ok, true);
       const d = await dims(thumbnailPath(src, 'thumbnails', { width: 64, height: 64 }));
       assert.deepEqual([d.width, d.height], [64, 43]);
     }
@@ -235,7 +269,7 @@ for (const mode of MODES) suite(`engine: render (${mode.name}, main thread)`, ()
   test('EMPTY_FILE', async () => {
     const src = path.join(dir, 'empty.jpg');
     writeFileSync(src, '');
-    const f = failure(await renderImage(task(src)));
+    const f = failure(await render(task(src)));
     assert.equal(f.code, 'EMPTY_FILE');
     assert.match(f.message, /empty\.jpg: is empty/);
   });
@@ -250,7 +284,7 @@ for (const mode of MODES) suite(`engine: render (${mode.name}, main thread)`, ()
     for (const [name, bytes, message] of cases) {
       const src = path.join(dir, name);
       writeFileSync(src, bytes);
-      const f = failure(await renderImage(task(src)));
+      const f = failure(await render(task(src)));
       assert.deepEqual([f.code, f.message.match(message) !== null], ['UNSUPPORTED_JPEG', true], `${name}: ${f.code} ${f.message}`);
     }
     assert.deepEqual(tempFiles(dir), []);
@@ -259,7 +293,7 @@ for (const mode of MODES) suite(`engine: render (${mode.name}, main thread)`, ()
   test('an 8-bit lossless JPEG is made into thumbnails (sharp decodes it; the fast path declines it)', async () => {
     const src = path.join(dir, 'lossless8.jpg');
     writeFileSync(src, losslessJpeg(400, 300));
-    const result = await renderImage(task(src));
+    const result = await render(task(src));
     assert.ok(result.ok, JSON.stringify(result));
     const made = await dims(thumbnailPath(src, 'thumbnails', BOXES[1]));
     assert.deepEqual([made.width, made.height, made.channels], [64, 48, 1]);
@@ -270,18 +304,18 @@ for (const mode of MODES) suite(`engine: render (${mode.name}, main thread)`, ()
     const bytes = readFileSync(good);
     const cut = path.join(dir, 'cut.jpg');
     writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length / 2)));
-    let f = failure(await renderImage(task(cut)));
+    let f = failure(await render(task(cut)));
     assert.equal(f.code, 'CORRUPT_JPEG');
     assert.match(f.message, /cut\.jpg: is truncated or corrupt/);
     const garbage = path.join(dir, 'garbage.jpg');
     writeFileSync(garbage, Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(2000, 0x5a)]));
-    f = failure(await renderImage(task(garbage)));
+    f = failure(await render(task(garbage)));
     assert.equal(f.code, 'CORRUPT_JPEG');
     assert.ok(f.message.includes(garbage));
     // The decoder's repeated warnings come once each, on one line (a log line per failed file).
     const dqt = path.join(dir, 'dqt.jpg');
     writeFileSync(dqt, Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xdb]), Buffer.alloc(64, 7)]));
-    f = failure(await renderImage(task(dqt)));
+    f = failure(await render(task(dqt)));
     assert.equal(f.code, 'CORRUPT_JPEG');
     assert.ok(!f.message.includes('\n'), f.message);
     const parts = f.message.slice(f.message.indexOf('(') + 1, -1).split('; ');
@@ -293,12 +327,12 @@ for (const mode of MODES) suite(`engine: render (${mode.name}, main thread)`, ()
   test('NOT_JPEG: a PNG and a text file named .jpg', async () => {
     const png = path.join(dir, 'png.jpg');
     await sharp({ create: { width: 10, height: 10, channels: 3, background: '#fff' } }).png().toFile(png);
-    let f = failure(await renderImage(task(png)));
+    let f = failure(await render(task(png)));
     assert.equal(f.code, 'NOT_JPEG');
     assert.match(f.message, /png\.jpg: is a PNG image/);
     const txt = path.join(dir, 'notes.JPG');
     writeFileSync(txt, 'hello, I am text\n');
-    f = failure(await renderImage(task(txt)));
+    f = failure(await render(task(txt)));
     assert.equal(f.code, 'NOT_JPEG');
     assert.match(f.message, /notes\.JPG: is a text file/);
   });
@@ -306,30 +340,30 @@ for (const mode of MODES) suite(`engine: render (${mode.name}, main thread)`, ()
   test('TOO_MANY_PIXELS: a 30000x30000 header is refused without decoding', async () => {
     const src = await bomb(path.join(dir, 'bomb.jpg'), 30000, 30000);
     const before = process.memoryUsage().rss;
-    const f = failure(await renderImage(task(src)));
+    const f = failure(await render(task(src)));
     assert.equal(f.code, 'TOO_MANY_PIXELS');
     assert.match(f.message, /bomb\.jpg: is 30000x30000 \(900 MP\), over the limit/);
     // A decode would need 2.7 GB; refusing from the header allocates next to nothing.
     assert.ok(process.memoryUsage().rss - before < 200e6);
     // A lower limit applies to ordinary files too.
     const normal = await jpeg(path.join(dir, 'n.jpg'), 200, 100);
-    const g = failure(await renderImage({ ...task(normal), maxPixels: 10_000 }));
+    const g = failure(await render({ ...task(normal), maxPixels: 10_000 }));
     assert.equal(g.code, 'TOO_MANY_PIXELS');
   });
 
   test('UNREADABLE: a FIFO (and, when not root, a mode-000 file) named .jpg', async () => {
     const pipe = path.join(dir, 'pipe.jpg');
     fifo(pipe);
-    const f = failure(await renderImage(task(pipe)));
+    const f = failure(await render(task(pipe)));
     assert.equal(f.code, 'UNREADABLE');
     assert.match(f.message, /pipe\.jpg: is not a regular file/);
     const dirNamedJpg = path.join(dir, 'folder.jpg');
     mkdirSync(dirNamedJpg);
-    assert.equal(failure(await renderImage(task(dirNamedJpg))).code, 'UNREADABLE');
+    assert.equal(failure(await render(task(dirNamedJpg))).code, 'UNREADABLE');
     if (process.getuid?.() !== 0) {
       const locked = await jpeg(path.join(dir, 'locked.jpg'), 20, 20);
       chmodSync(locked, 0);
-      const g = failure(await renderImage(task(locked)));
+      const g = failure(await render(task(locked)));
       assert.equal(g.code, 'UNREADABLE');
       assert.match(g.message, /locked\.jpg: cannot be read \(EACCES\)/);
     }
@@ -338,7 +372,7 @@ for (const mode of MODES) suite(`engine: render (${mode.name}, main thread)`, ()
   test('VANISHED: the file is gone when its turn comes', async () => {
     const src = await jpeg(path.join(dir, 'gone.jpg'), 20, 20);
     rmSync(src);
-    const f = failure(await renderImage(task(src)));
+    const f = failure(await render(task(src)));
     assert.equal(f.code, 'VANISHED');
     assert.match(f.message, /gone\.jpg: was deleted or moved/);
   });
@@ -346,7 +380,7 @@ for (const mode of MODES) suite(`engine: render (${mode.name}, main thread)`, ()
   test('OUTPUT_NOT_WRITABLE: the output folder is blocked by a file; no temp left', async () => {
     const src = await jpeg(path.join(dir, 'a.jpg'), 200, 100);
     writeFileSync(path.join(dir, 'thumbnails'), 'I am a file where the folder should be');
-    const f = failure(await renderImage(task(src)));
+    const f = failure(await render(task(src)));
     assert.equal(f.code, 'OUTPUT_NOT_WRITABLE');
     assert.ok(f.message.startsWith(`${src}: its thumbnail `), f.message);
     assert.match(f.message, /thumbnails\/256x256\/a\.jpg cannot be written: \S+\/thumbnails is a file, not a folder$/);
@@ -358,7 +392,7 @@ for (const mode of MODES) suite(`engine: render (${mode.name}, main thread)`, ()
     // 256x256's folder is a file: its write fails while other sizes' encodes are in flight.
     mkdirSync(path.join(dir, 'thumbnails'));
     writeFileSync(path.join(dir, 'thumbnails', '256x256'), 'not a folder');
-    const f = failure(await renderImage(task(src, boxes)));
+    const f = failure(await render(task(src, boxes)));
     assert.equal(f.code, 'OUTPUT_NOT_WRITABLE');
     assert.match(f.message, /thumbnails\/256x256\/b\.jpg cannot be written: \S+\/thumbnails\/256x256 is a file, not a folder$/);
     // Written before the failure (largest first): complete JPEGs of the right size.
@@ -376,7 +410,7 @@ for (const mode of MODES) suite(`engine: render (${mode.name}, main thread)`, ()
     const src = await jpeg(path.join(dir, 'c.jpg'), 200, 100);
     const cancel = new Int32Array(new SharedArrayBuffer(4));
     Atomics.store(cancel, 0, 1);
-    const result = await renderImage({ ...task(src), cancel });
+    const result = await render({ ...task(src), cancel });
     assert.deepEqual(result, { ok: false, code: 'CANCELLED', message: `${src}: cancelled` });
     assert.deepEqual(
       BOXES.map((b) => {
@@ -406,10 +440,10 @@ suite('engine: render, which files the TurboJPEG fast path takes', () => {
   setup(() => {
     ({ dir, cleanup } = tempFolder());
     counts = countingCodec(base);
-    setTurboJpeg(counts.codec);
+    context = { ...SHARP_ONLY, turbo: counts.codec };
   });
   teardown(() => {
-    setTurboJpeg(undefined);
+    context = SHARP_ONLY;
     assert.deepEqual(tempFiles(dir), [], 'no temp file may be left');
     cleanup();
   });
@@ -417,8 +451,14 @@ suite('engine: render, which files the TurboJPEG fast path takes', () => {
   test('a plain baseline JPEG: one TurboJPEG decode, every size encoded by it', async () => {
     // A 12 MP phone photo's size: decoded at 1/2, 2016x1512 (9.1 MB).
     const src = await jpeg(path.join(dir, 'a.jpg'), 4032, 3024);
-    assert.equal((await renderImage(task(src, SIX))).ok, true);
+    assert.equal((await render(task(src, SIX))).ok, true);
     assert.deepEqual([counts.decoded, counts.refused, counts.encoded], [1, 0, 6]);
+  });
+
+  test('a source smaller than the two biggest boxes: one decode, five encodes for six thumbnails', async () => {
+    const src = await jpeg(path.join(dir, 'a.jpg'), 300, 200);
+    assert.equal((await render(task(src, SIX))).ok, true);
+    assert.deepEqual([counts.decoded, counts.refused, counts.encoded], [1, 0, 5]);
   });
 
   test('the same thumbnails as sharp makes, every size, upright (orientation 6, 1/2 decode)', async () => {
@@ -428,10 +468,10 @@ suite('engine: render, which files the TurboJPEG fast path takes', () => {
     mkdirSync(path.join(dir, 'slow'));
     const copy = path.join(dir, 'slow', 'o6.jpg');
     writeFileSync(copy, readFileSync(src));
-    assert.equal((await renderImage(task(src, SIX))).ok, true);
+    assert.equal((await render(task(src, SIX))).ok, true);
     assert.deepEqual([counts.decoded, counts.encoded], [1, 6]);
-    setTurboJpeg(undefined);
-    assert.equal((await renderImage(task(copy, SIX))).ok, true);
+    context = SHARP_ONLY;
+    assert.equal((await render(task(copy, SIX))).ok, true);
     for (const box of SIX) {
       const fast = await sharp(thumbnailPath(src, 'thumbnails', box)).raw().toBuffer({ resolveWithObject: true });
       const slow = await sharp(thumbnailPath(copy, 'thumbnails', box)).raw().toBuffer({ resolveWithObject: true });
@@ -449,18 +489,18 @@ suite('engine: render, which files the TurboJPEG fast path takes', () => {
     await sharp({ create: { width: 120, height: 80, channels: 3, background: '#c03030' } }).toColourspace('cmyk').jpeg().toFile(cmyk);
     const p3 = path.join(dir, 'p3.jpg');
     await sharp({ create: { width: 80, height: 80, channels: 3, background: '#c03030' } }).withIccProfile('p3').jpeg().toFile(p3);
-    for (const src of [progressive, cmyk, p3]) assert.equal((await renderImage(task(src))).ok, true, src);
+    for (const src of [progressive, cmyk, p3]) assert.equal((await render(task(src))).ok, true, src);
     assert.deepEqual([counts.decoded, counts.refused, counts.encoded], [0, 0, 9]);
   });
 
   test('a plain sRGB profile does not stop it; a decode over 12 MB goes to sharp', async () => {
     const srgb = path.join(dir, 'srgb.jpg');
     await sharp({ create: { width: 80, height: 80, channels: 3, background: '#c03030' } }).withIccProfile('srgb').jpeg().toFile(srgb);
-    assert.equal((await renderImage(task(srgb))).ok, true);
+    assert.equal((await render(task(srgb))).ok, true);
     assert.equal(counts.decoded, 1);
     // 2400x1800 for a 1024 box is decoded whole (shrink 1): 13 MB of pixels.
     const big = await jpeg(path.join(dir, 'big.jpg'), 2400, 1800);
-    assert.equal((await renderImage(task(big, SIX))).ok, true);
+    assert.equal((await render(task(big, SIX))).ok, true);
     assert.deepEqual([counts.decoded, counts.refused], [1, 0]);
   });
 
@@ -468,7 +508,7 @@ suite('engine: render, which files the TurboJPEG fast path takes', () => {
     const src = await jpeg(path.join(dir, 'a.jpg'), 300, 200);
     const bytes = readFileSync(src);
     writeFileSync(src, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
-    const f = failure(await renderImage(task(src)));
+    const f = failure(await render(task(src)));
     assert.equal(f.code, 'CORRUPT_JPEG');
     assert.match(f.message, /truncated or corrupt/);
     assert.deepEqual([counts.decoded, counts.refused, counts.encoded], [0, 1, 0]);
@@ -479,7 +519,7 @@ suite('engine: render, which files the TurboJPEG fast path takes', () => {
     const bytes = readFileSync(src);
     assert.deepEqual([...bytes.subarray(-2)], [0xff, 0xd9]);
     writeFileSync(src, Buffer.concat([bytes.subarray(0, -2), Buffer.from([1, 2, 3, 4]), bytes.subarray(-2)]));
-    assert.equal((await renderImage(task(src))).ok, true);
+    assert.equal((await render(task(src))).ok, true);
     assert.deepEqual([counts.decoded, counts.refused, counts.encoded], [0, 1, 3]);
   });
 
@@ -489,7 +529,7 @@ suite('engine: render, which files the TurboJPEG fast path takes', () => {
     await sharp({ create: { width: 1200, height: 800, channels: 3, background: { r: 220, g: 20, b: 20 } } }).jpeg().toFile(red);
     await sharp({ create: { width: 1200, height: 800, channels: 3, background: { r: 20, g: 20, b: 220 } } }).jpeg().toFile(blue);
     for (let round = 0; round < 3; round++) {
-      const results = await Promise.all([renderImage(task(red)), renderImage(task(blue))]);
+      const results = await Promise.all([render(task(red)), render(task(blue))]);
       assert.deepEqual(results.map((r) => r.ok), [true, true]);
       for (const [src, want] of [[red, [220, 20, 20]], [blue, [20, 20, 220]]] as const) {
         const got = await pixel(thumbnailPath(src, 'thumbnails', BOXES[0]), 100, 60);

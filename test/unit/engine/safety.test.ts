@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { createThumbnailPool, runJob, type JobSummary, type ThumbnailPool } from '../../../src/core/engine';
 import { parseSettings } from '../../../src/core/settings';
 import { tempName } from '../../../src/core/tempFiles';
-import { DEFAULT_MAX_DECODE_MB } from '../../../src/core/task';
+import { DEFAULT_MAX_DECODE_MB } from '../../../src/core/decodeMemory';
 import { InvalidScanError, trimProgressiveScans } from '../../../src/worker/progressive';
 import { OutputFolders, writeAll } from '../../../src/worker/output';
 import { manyScans, oneScanPerComponent } from './hostileJpegs';
