@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the benchmark corpus outside the repo (never committed):
 #   real/   JPEGs over 100 KB from Debian's wallpaper packages (photographs no one here made)
+#   tiny/ small/ hd/ phone/  size classes cut from real/ plus noise (scripts/corpusClasses.mjs)
 #   camera/ 60 camera-like 24 MP (6000x4000, quality 90, 4:2:0) images made from them: upscaled
 #           with `vips thumbnail --crop centre` plus zero-mean grey noise (sigma 5), so the files
 #           are camera-sized and the decoder cannot coast on flat upscaled areas.
@@ -51,4 +52,6 @@ if [ ! -f "$root/camera/.done" ]; then
   touch "$root/camera/.done"
   step "camera: $(ls "$root/camera" | wc -l) JPEGs"
 fi
+# The size classes (tiny 320x240 .. phone 4032x3024), cut from the real set.
+node "$(dirname "$0")/corpusClasses.mjs" "$root"
 echo "$root"
