@@ -3,15 +3,18 @@
 // without a C compiler, it says why and exits 0: everything works without them (see the C files).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.resolve(process.argv[2] ?? path.join(root, 'dist'));
+// The Node-API declarations (node_api.h) come from the node-api-headers package.
+const { include_dir: napiHeaders } = createRequire(import.meta.url)('node-api-headers');
 const glibc = process.platform === 'linux' && Boolean(process.report?.getReport().header.glibcVersionRuntime);
 const helpers = [
   // libturbojpeg is opened with dlopen at load time, not linked.
-  { name: 'turbojpeg', libs: ['-ldl'] },
+  { name: 'turbojpeg', libs: ['-ldl', '-pthread'] },
 ];
 
 if (!glibc) {
@@ -23,7 +26,7 @@ if (!glibc) {
     const out = path.join(outDir, `${name}.node`);
     try {
       // -z now: a Node-API symbol the host lacks fails the load, not a later call.
-      execFileSync(cc, ['-O2', '-shared', '-fPIC', '-Wall', '-Wextra', '-Werror', '-Wl,-z,now', '-o', out, path.join(root, 'src', 'native', `${name}.c`), ...libs], {
+      execFileSync(cc, ['-O2', '-shared', '-fPIC', '-Wall', '-Wextra', '-Werror', '-Wl,-z,now', '-I', napiHeaders, '-o', out, path.join(root, 'src', 'native', `${name}.c`), ...libs], {
         stdio: ['ignore', 'inherit', 'inherit'],
       });
     } catch (error) {

@@ -16,6 +16,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { ALLOCATOR_DEFAULTS } from '../../src/core/helper/protocol';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const PAGE = 4096;
@@ -55,14 +56,6 @@ function cliPath(): string {
   const dist = path.join(ROOT, 'dist', 'cli.js');
   return existsSync(dist) ? dist : path.join(ROOT, 'out', 'src', 'cli.js');
 }
-
-/**
- * The malloc settings the bin's shebang gives the CLI (src/cli.ts), read from it, so that
- * the pool-overhead check runs both of its modes under the same allocator as the bin.
- */
-const CLI_MALLOC_ENV: NodeJS.ProcessEnv = Object.fromEntries(
-  [...(readFileSync(path.join(ROOT, 'src', 'cli.ts'), 'utf8').split('\n')[0].matchAll(/(\w+)=(\S+)/g))].map((m) => [m[1], m[2]]),
-);
 
 const sh = (script: string): { cmd: string; args: string[] } => ({ cmd: 'bash', args: ['-c', script] });
 
@@ -294,7 +287,8 @@ async function overhead(root: string, sets: string[], rounds: number): Promise<s
       for (const mode of modes.map((_, i) => modes[(i + round) % modes.length])) {
         const { view, cleanup } = makeView(corpus);
         try {
-          const r = await runMeasured(process.execPath, [path.join(__dirname, 'direct.js'), mode, view, '2', '3'], { ...process.env, ...CLI_MALLOC_ENV });
+          // Every mode under the allocator defaults the bin gives the CLI, a value set by the user kept as there.
+          const r = await runMeasured(process.execPath, [path.join(__dirname, 'direct.js'), mode, view, '2', '3'], { ...ALLOCATOR_DEFAULTS, ...process.env });
           const { elapsedMs } = JSON.parse(r.stdout) as { elapsedMs: number[] };
           cold[mode].push(elapsedMs[0]);
           hot[mode].push(...elapsedMs.slice(1));

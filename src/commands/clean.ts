@@ -32,13 +32,6 @@ export interface OldSizesArgs {
   sizes: string[];
 }
 
-/**
- * `thumbnails.clean`: removes every thumbnail this tool made under the chosen folders (only files
- * that carry its mark, core/tidy.ts), then the size and output folders left empty. Counts first
- * and asks in a modal ("Remove 1,284 thumbnails from photos?"). The folders are claimed through
- * the JobRunner like a job's, so no job writes into them meanwhile. Runs in the extension host:
- * listings, 64-byte reads and unlinks, no image is opened as a picture.
- */
 /** What a Clean removes (every thumbnail, or only some old sizes) and whether it asks first. */
 interface CleanOptions {
   sizes?: string[];
@@ -46,6 +39,49 @@ interface CleanOptions {
   refused: Refusal[];
 }
 
+/** Counts (dryRun) or removes what `options` asks for in every folder, added up. */
+async function cleanAll(folders: readonly JobFolder[], options: CleanOptions, dryRun: boolean, signal: AbortSignal): Promise<TidyResult> {
+  const results = await Promise.all(
+    folders.map((f) =>
+      cleanFolder(f.folder, {
+        outputFolderName: f.settings.outputFolderName,
+        // Old sizes go where the job made them; Clean takes every subfolder.
+        includeSubfolders: options.sizes ? f.settings.includeSubfolders : true,
+        sizes: options.sizes,
+        dryRun,
+        signal,
+      }),
+    ),
+  );
+  return results.reduce(addResult, emptyResult());
+}
+
+/** The modal question ("Remove 1,284 thumbnails from photos?"); true when the user says Remove. */
+async function confirmRemoval(job: RunningJob, planned: TidyResult): Promise<boolean> {
+  const remove = vscode.l10n.t('Remove');
+  const others = planned.kept.length;
+  const answer = await vscode.window.showWarningMessage(
+    planned.removed === 1 ? vscode.l10n.t('Remove 1 thumbnail from {0}?', job.label) : vscode.l10n.t('Remove {0} thumbnails from {1}?', count(planned.removed), job.label),
+    {
+      modal: true,
+      detail: others === 0
+        ? vscode.l10n.t('Only files Folder Thumbnails made are removed; empty thumbnail folders go too.')
+        : others === 1
+          ? vscode.l10n.t('Only files Folder Thumbnails made are removed. 1 other file in the thumbnail folders stays (listed in the log).')
+          : vscode.l10n.t('Only files Folder Thumbnails made are removed. {0} other files in the thumbnail folders stay (listed in the log).', count(others)),
+    },
+    remove,
+  );
+  return answer === remove;
+}
+
+/**
+ * `thumbnails.clean`: removes every thumbnail this tool made under the chosen folders (only files
+ * that carry its mark, core/tidy.ts), then the size and output folders left empty. Counts first
+ * and asks in a modal ("Remove 1,284 thumbnails from photos?"). The folders are claimed through
+ * the JobRunner like a job's, so no job writes into them meanwhile. Runs in the extension host:
+ * listings, 64-byte reads and unlinks, no image is opened as a picture.
+ */
 export class CleanCommand {
   readonly id = 'thumbnails.clean';
 
@@ -89,23 +125,10 @@ export class CleanCommand {
 
   private async _cleanHeld(job: RunningJob, folders: JobFolder[], options: CleanOptions): Promise<CleanOutcome> {
     const paths = folders.map((f) => f.folder);
-    const run = (dryRun: boolean, signal?: AbortSignal): Promise<TidyResult> =>
-      Promise.all(
-        folders.map((f) =>
-          cleanFolder(f.folder, {
-            outputFolderName: f.settings.outputFolderName,
-            // Old sizes go where the job made them; Clean takes every subfolder.
-            includeSubfolders: options.sizes ? f.settings.includeSubfolders : true,
-            sizes: options.sizes,
-            dryRun,
-            signal,
-          }),
-        ),
-      ).then((results) => results.reduce(addResult, emptyResult()));
     try {
       const planned = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Counting thumbnails') },
-        () => run(true, job.controller.signal),
+        () => cleanAll(folders, options, true, job.controller.signal),
       );
       if (planned.removed === 0) {
         this._logKept(planned);
@@ -113,45 +136,12 @@ export class CleanCommand {
         void vscode.window.showInformationMessage(message);
         return this._outcome('nothing', paths, planned, message, options.refused);
       }
-      if (options.confirm === 'ask') {
-        const remove = vscode.l10n.t('Remove');
-        const others = planned.kept.length;
-        const answer = await vscode.window.showWarningMessage(
-          planned.removed === 1 ? vscode.l10n.t('Remove 1 thumbnail from {0}?', job.label) : vscode.l10n.t('Remove {0} thumbnails from {1}?', count(planned.removed), job.label),
-          {
-            modal: true,
-            detail: others === 0
-              ? vscode.l10n.t('Only files Folder Thumbnails made are removed; empty thumbnail folders go too.')
-              : others === 1
-                ? vscode.l10n.t('Only files Folder Thumbnails made are removed. 1 other file in the thumbnail folders stays (listed in the log).')
-                : vscode.l10n.t('Only files Folder Thumbnails made are removed. {0} other files in the thumbnail folders stay (listed in the log).', count(others)),
-          },
-          remove,
-        );
-        if (answer !== remove) return this._outcome('declined', paths, planned, '', options.refused);
-      }
+      if (options.confirm === 'ask' && !(await confirmRemoval(job, planned))) return this._outcome('declined', paths, planned, '', options.refused);
       this._log.info(`removing ${options.sizes ? `the old sizes ${options.sizes.join(', ')}` : 'thumbnails'} in ${paths.map(shownPath).join(', ')}`);
-      let cancelled = false;
-      const result = await withCancellableProgress(vscode.l10n.t('Removing thumbnails from {0}', job.label), async (_report, signal) => {
-        const abort = (): void => job.controller.abort(signal.reason);
-        signal.addEventListener('abort', abort, { once: true });
-        try {
-          return await run(false, job.controller.signal);
-        } finally {
-          cancelled = job.controller.signal.aborted;
-          signal.removeEventListener('abort', abort);
-        }
-      });
+      const { result, cancelled } = await this._remove(job, folders, options);
       this._logKept(result);
       if (!options.sizes && !cancelled) this._onCleaned(paths);
-      const removed = result.removed === 1 ? vscode.l10n.t('Removed 1 thumbnail from {0}', job.label) : vscode.l10n.t('Removed {0} thumbnails from {1}', count(result.removed), job.label);
-      const kept = result.kept.length === 0 ? '' : result.kept.length === 1 ? vscode.l10n.t('; 1 other file kept (see the log)') : vscode.l10n.t('; {0} other files kept (see the log)', count(result.kept.length));
-      const message = `${cancelled ? vscode.l10n.t('Cancelled: ') : ''}${removed}${kept}.`;
-      this._log.info(message);
-      const showLog = vscode.l10n.t('Show Log');
-      void vscode.window.showInformationMessage(message, ...(result.kept.length > 0 ? [showLog] : [])).then((a) => {
-        if (a) this._log.show();
-      });
+      const message = this._showRemoved(job, result, cancelled);
       return this._outcome(cancelled ? 'cancelled' : 'done', paths, result, message, options.refused);
     } catch (e) {
       const message = vscode.l10n.t('Removing thumbnails from {0} failed: {1}', job.label, describeError(e));
@@ -159,6 +149,35 @@ export class CleanCommand {
       void vscode.window.showErrorMessage(message);
       return this._outcome('error', paths, emptyResult(), message, options.refused);
     }
+  }
+
+  /** Removes under a cancellable notification; its Cancel aborts the held job. */
+  private async _remove(job: RunningJob, folders: JobFolder[], options: CleanOptions): Promise<{ result: TidyResult; cancelled: boolean }> {
+    let cancelled = false;
+    const result = await withCancellableProgress(vscode.l10n.t('Removing thumbnails from {0}', job.label), async (_report, signal) => {
+      const abort = (): void => job.controller.abort(signal.reason);
+      signal.addEventListener('abort', abort, { once: true });
+      try {
+        return await cleanAll(folders, options, false, job.controller.signal);
+      } finally {
+        cancelled = job.controller.signal.aborted;
+        signal.removeEventListener('abort', abort);
+      }
+    });
+    return { result, cancelled };
+  }
+
+  /** Logs and shows what was removed and kept; returns the message. */
+  private _showRemoved(job: RunningJob, result: TidyResult, cancelled: boolean): string {
+    const removed = result.removed === 1 ? vscode.l10n.t('Removed 1 thumbnail from {0}', job.label) : vscode.l10n.t('Removed {0} thumbnails from {1}', count(result.removed), job.label);
+    const kept = result.kept.length === 0 ? '' : result.kept.length === 1 ? vscode.l10n.t('; 1 other file kept (see the log)') : vscode.l10n.t('; {0} other files kept (see the log)', count(result.kept.length));
+    const message = `${cancelled ? vscode.l10n.t('Cancelled: ') : ''}${removed}${kept}.`;
+    this._log.info(message);
+    const showLog = vscode.l10n.t('Show Log');
+    void vscode.window.showInformationMessage(message, ...(result.kept.length > 0 ? [showLog] : [])).then((a) => {
+      if (a) this._log.show();
+    });
+    return message;
   }
 
   private _logKept(result: TidyResult): void {

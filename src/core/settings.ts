@@ -141,100 +141,110 @@ export function boxName(box: Box): string {
   return `${box.width}x${box.height}`;
 }
 
-/**
- * Validates raw settings. Missing keys take {@link DEFAULTS}; every problem names the setting (as
- * `front` calls it: a settings key or a command-line flag) and the bad value.
- * @throws SettingsError listing all problems found
- */
-export function parseSettings(raw: RawSettings, front: SettingsFront = 'editor'): ThumbnailSettings {
-  const problems: string[] = [];
-  const name = (key: keyof RawSettings, index?: number): string =>
-    SETTING_NAMES[key][front] + (index !== undefined && front === 'editor' ? `[${index}]` : '');
+/** The problems one parse finds, each named as its front end calls the setting. */
+class Problems {
+  readonly found: string[] = [];
+  constructor(private readonly front: SettingsFront) {}
 
+  /** `index`: the item of a list setting (the editor's user sees `key[i]`, the CLI's the value). */
+  add(key: keyof RawSettings, message: string, index?: number): void {
+    const at = index !== undefined && this.front === 'editor' ? `[${index}]` : '';
+    this.found.push(`${SETTING_NAMES[key][this.front]}${at}: ${message}`);
+  }
+}
+
+function readSizes(raw: RawSettings, problems: Problems): Box[] {
   const sizes: Box[] = [];
   const rawSizes = raw.sizes ?? DEFAULTS.sizes;
   if (!Array.isArray(rawSizes)) {
-    problems.push(`${name('sizes')}: ${show(rawSizes)} is not a list of "WIDTHxHEIGHT" strings`);
+    problems.add('sizes', `${show(rawSizes)} is not a list of "WIDTHxHEIGHT" strings`);
   } else if (rawSizes.length === 0) {
-    problems.push(`${name('sizes')}: [] is empty; give at least one size such as "256x256"`);
+    problems.add('sizes', '[] is empty; give at least one size such as "256x256"');
   } else {
     const seen = new Set<string>();
     rawSizes.forEach((item: unknown, i) => {
       const box = typeof item === 'string' ? parseBox(item) : null;
       if (!box) {
-        problems.push(`${name('sizes', i)}: ${show(item)} is not WIDTHxHEIGHT (e.g. "256x256")`);
+        problems.add('sizes', `${show(item)} is not WIDTHxHEIGHT (e.g. "256x256")`, i);
       } else if (box.width < 1 || box.height < 1 || box.width > MAX_BOX_EDGE || box.height > MAX_BOX_EDGE) {
-        problems.push(`${name('sizes', i)}: ${show(item)} must have both sides between 1 and ${MAX_BOX_EDGE}`);
+        problems.add('sizes', `${show(item)} must have both sides between 1 and ${MAX_BOX_EDGE}`, i);
       } else if (!seen.has(boxName(box))) {
         seen.add(boxName(box));
         sizes.push(box);
       }
     });
   }
+  return sizes;
+}
 
-  const quality = raw.quality ?? DEFAULTS.quality;
-  if (typeof quality !== 'number' || !Number.isInteger(quality) || quality < 1 || quality > 100) {
-    problems.push(`${name('quality')}: ${show(quality)} is not a whole number from 1 to 100`);
+/** A whole number from `min` to `max`; `range` says so in the problem. */
+function readWholeNumber(raw: RawSettings, key: 'quality' | 'maxWorkers' | 'maxDecodeMB', [min, max]: [number, number], range: string, problems: Problems): number {
+  const value = raw[key] ?? DEFAULTS[key];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    problems.add(key, `${show(value)} is not a whole number from ${range}`);
   }
+  return value as number;
+}
 
-  const bool = (key: 'includeSubfolders' | 'skipUpToDate' | 'useIgnoreFiles'): boolean => {
-    const value = raw[key] ?? DEFAULTS[key];
-    if (typeof value !== 'boolean') problems.push(`${name(key)}: ${show(value)} is not true or false`);
-    return value === true;
-  };
-  const includeSubfolders = bool('includeSubfolders');
-  const skipUpToDate = bool('skipUpToDate');
-  const useIgnoreFiles = bool('useIgnoreFiles');
+function readBoolean(raw: RawSettings, key: 'includeSubfolders' | 'skipUpToDate' | 'useIgnoreFiles', problems: Problems): boolean {
+  const value = raw[key] ?? DEFAULTS[key];
+  if (typeof value !== 'boolean') problems.add(key, `${show(value)} is not true or false`);
+  return value === true;
+}
 
-  const outputFolderName = raw.outputFolderName ?? DEFAULTS.outputFolderName;
-  if (typeof outputFolderName !== 'string') {
-    problems.push(`${name('outputFolderName')}: ${show(outputFolderName)} is not a folder name`);
+function readOutputFolderName(raw: RawSettings, problems: Problems): string {
+  const value = raw.outputFolderName ?? DEFAULTS.outputFolderName;
+  if (typeof value !== 'string') {
+    problems.add('outputFolderName', `${show(value)} is not a folder name`);
   } else {
-    const why = folderNameProblem(outputFolderName);
-    if (why) problems.push(`${name('outputFolderName')}: ${show(outputFolderName)} ${why}`);
+    const why = folderNameProblem(value);
+    if (why) problems.add('outputFolderName', `${show(value)} ${why}`);
   }
+  return value as string;
+}
 
+function readExclude(raw: RawSettings, problems: Problems): string[] {
   const exclude = raw.exclude ?? DEFAULTS.exclude;
   if (!Array.isArray(exclude)) {
-    problems.push(`${name('exclude')}: ${show(exclude)} is not a list of glob strings`);
-  } else {
-    exclude.forEach((item: unknown, i) => {
-      if (typeof item !== 'string' || item.trim() === '') {
-        problems.push(`${name('exclude', i)}: ${show(item)} is not a non-empty glob string`);
-      }
-    });
+    problems.add('exclude', `${show(exclude)} is not a list of glob strings`);
+    return [];
   }
+  exclude.forEach((item: unknown, i) => {
+    if (typeof item !== 'string' || item.trim() === '') problems.add('exclude', `${show(item)} is not a non-empty glob string`, i);
+  });
+  return [...(exclude as string[])];
+}
 
-  const maxWorkers = raw.maxWorkers ?? DEFAULTS.maxWorkers;
-  if (typeof maxWorkers !== 'number' || !Number.isInteger(maxWorkers) || maxWorkers < 0 || maxWorkers > MAX_WORKERS) {
-    problems.push(`${name('maxWorkers')}: ${show(maxWorkers)} is not a whole number from 0 (automatic) to ${MAX_WORKERS}`);
+function readWorkspaceFolder(raw: RawSettings, problems: Problems): string | undefined {
+  const value = raw.workspaceFolder;
+  if (value !== undefined && (typeof value !== 'string' || !path.isAbsolute(value))) {
+    problems.add('workspaceFolder', `${show(value)} is not an absolute path`);
   }
+  return value as string | undefined;
+}
 
-  const maxDecodeMB = raw.maxDecodeMB ?? DEFAULTS.maxDecodeMB;
-  if (typeof maxDecodeMB !== 'number' || !Number.isInteger(maxDecodeMB) || maxDecodeMB < MIN_DECODE_MB || maxDecodeMB > MAX_DECODE_MB) {
-    problems.push(`${name('maxDecodeMB')}: ${show(maxDecodeMB)} is not a whole number from ${MIN_DECODE_MB} to ${MAX_DECODE_MB}`);
-  }
-
-  const workspaceFolder = raw.workspaceFolder;
-  if (workspaceFolder !== undefined && (typeof workspaceFolder !== 'string' || !path.isAbsolute(workspaceFolder))) {
-    problems.push(`${name('workspaceFolder')}: ${show(workspaceFolder)} is not an absolute path`);
-  }
-
-  if (problems.length > 0) throw new SettingsError(problems);
-  return {
-    sizes,
-    quality: quality as number,
-    includeSubfolders,
-    outputFolderName: outputFolderName as string,
-    exclude: [...(exclude as string[])],
-    useIgnoreFiles,
-    // VS Code checks its own setting; what is not an entry that hides something is passed over.
-    filesExclude: filesExcludeRules(raw.filesExclude),
-    workspaceFolder: workspaceFolder as string | undefined,
-    skipUpToDate,
-    maxWorkers: maxWorkers as number,
-    maxDecodeMB: maxDecodeMB as number,
-  };
+/**
+ * Validates raw settings. Missing keys take {@link DEFAULTS}; every problem names the setting (as
+ * `front` calls it: a settings key or a command-line flag) and the bad value.
+ * @throws SettingsError listing all problems found
+ */
+export function parseSettings(raw: RawSettings, front: SettingsFront = 'editor'): ThumbnailSettings {
+  const problems = new Problems(front);
+  // Read in this order, so that the problems are listed in it.
+  const sizes = readSizes(raw, problems);
+  const quality = readWholeNumber(raw, 'quality', [1, 100], '1 to 100', problems);
+  const includeSubfolders = readBoolean(raw, 'includeSubfolders', problems);
+  const skipUpToDate = readBoolean(raw, 'skipUpToDate', problems);
+  const useIgnoreFiles = readBoolean(raw, 'useIgnoreFiles', problems);
+  const outputFolderName = readOutputFolderName(raw, problems);
+  const exclude = readExclude(raw, problems);
+  const maxWorkers = readWholeNumber(raw, 'maxWorkers', [0, MAX_WORKERS], `0 (automatic) to ${MAX_WORKERS}`, problems);
+  const maxDecodeMB = readWholeNumber(raw, 'maxDecodeMB', [MIN_DECODE_MB, MAX_DECODE_MB], `${MIN_DECODE_MB} to ${MAX_DECODE_MB}`, problems);
+  const workspaceFolder = readWorkspaceFolder(raw, problems);
+  if (problems.found.length > 0) throw new SettingsError(problems.found);
+  // VS Code checks files.exclude itself; what is not an entry that hides something is passed over.
+  const filesExclude = filesExcludeRules(raw.filesExclude);
+  return { sizes, quality, includeSubfolders, outputFolderName, exclude, useIgnoreFiles, filesExclude, workspaceFolder, skipUpToDate, maxWorkers, maxDecodeMB };
 }
 
 // The output folder is created inside every image folder and skipped by the scan, so it must be

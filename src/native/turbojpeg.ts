@@ -1,9 +1,9 @@
 /**
- * Loads turbojpeg.node (turbojpeg.c, built by scripts/native.mjs on Linux with glibc): JPEG decode
- * and encode through the system's libjpeg-turbo, the render's fast path for plain JPEGs. Plain
- * Node, no vscode. Where it is missing or cannot load, the renderer uses sharp for everything.
+ * turbojpeg.node (turbojpeg.c): JPEG decode and encode through the system's libjpeg-turbo, the
+ * render's fast path for plain JPEGs. Where it is missing or cannot load, the renderer uses sharp
+ * for everything. Plain Node, no vscode.
  */
-import { existsSync } from 'node:fs';
+import { loadAddon } from './addon';
 
 export interface TurboJpeg {
   /**
@@ -20,25 +20,10 @@ export interface TurboJpeg {
   encodeToFile(fd: number, pixels: Buffer, width: number, height: number, channels: 1 | 3, quality: number, mark?: Buffer): number;
 }
 
-type Exports = Partial<TurboJpeg> & { available?: boolean; reason?: string };
-
 /**
  * The addon at `file`, or undefined where there is none (not Linux/glibc, not built) or it cannot
  * work (no libturbojpeg.so.0 on this machine); `onError` hears why in the last two cases.
  */
 export function loadTurboJpeg(file: string, onError: (error: unknown) => void = () => undefined): TurboJpeg | undefined {
-  if (process.platform !== 'linux' || !existsSync(file)) return undefined;
-  const module = { exports: {} as Exports };
-  try {
-    process.dlopen(module, file);
-  } catch (error) {
-    onError(error);
-    return undefined;
-  }
-  const { available, reason, decode, encodeToFile } = module.exports;
-  if (available !== true || typeof decode !== 'function' || typeof encodeToFile !== 'function') {
-    onError(new Error(`${file}: ${reason ?? 'no decode() or encodeToFile()'}`));
-    return undefined;
-  }
-  return { decode, encodeToFile };
+  return loadAddon<TurboJpeg>(file, ['decode', 'encodeToFile'], onError);
 }

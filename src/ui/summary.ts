@@ -41,6 +41,14 @@ export function leftOutOf(summaries: readonly JobSummary[]): LeftOutCounts {
   return t;
 }
 
+/** The orphan step's part of the message, its buttons, and what they do. */
+interface TidyView {
+  parts: string[];
+  append: (message: string) => string;
+  actions: string[];
+  handle: (a: string | undefined) => void;
+}
+
 /**
  * Tells the user how a job ended: one message for the whole job ("4 folders: 599 new images,
  * 906 up to date, 1 failed"), each failure and each folder with nothing to do in the log.
@@ -51,56 +59,60 @@ export class JobSummaryView {
   /** Logs and shows the outcome; returns the message shown. `chosen`: what to run again. */
   show(job: RunningJob, summaries: readonly FolderOutcome[], chosen: readonly vscode.Uri[]): string {
     const totals = totalsOf(summaries);
-    const cancelled = summaries.some((s) => s.cancelled);
-    const secs = (Math.max(...summaries.map((s) => s.elapsedMs)) / 1000).toFixed(1);
     this._logFolders(summaries);
     const tidy = this._tidy(job, summaries);
-
-    if (cancelled) {
-      const notDone = Math.max(0, job.tally.counts.toDo - totals.done);
-      const message = vscode.l10n.t('Cancelled thumbnails for {0}: {1}; finished files are kept.', job.label, [
-        ...this._parts(totals),
-        ...(notDone > 0 ? [vscode.l10n.t('{0} not done', count(notDone))] : []),
-      ].join(', '));
-      const again = vscode.l10n.t('Generate Again');
-      const showLog = vscode.l10n.t('Show Log');
-      void vscode.window.showInformationMessage(message, again, showLog).then((a) => {
-        if (a === again) void vscode.commands.executeCommand('thumbnails.generate', chosen[0], chosen);
-        else if (a === showLog) this._log.show();
-      });
-      return message;
-    }
+    if (summaries.some((s) => s.cancelled)) return this._showCancelled(job, totals, chosen);
     // What the filters left out, counted by name, named by the setting that leaves it out.
     const leftOut = describeLeftOut(leftOutOf(summaries), 'editor').map((line) => `${line}.`);
     const andLeftOut = (message: string): string => [message, ...leftOut].join(' ');
-    if (totals.done + totals.upToDate === 0) {
-      const message = tidy.append(andLeftOut(vscode.l10n.t('No JPEG images found in {0}.', job.label)));
-      void vscode.window.showInformationMessage(message, ...tidy.actions).then(tidy.handle);
-      return message;
-    }
     if (totals.done === 0) {
-      const message = tidy.append(andLeftOut(vscode.l10n.t('Thumbnails for {0} are up to date ({1} images).', job.label, count(totals.upToDate))));
+      const message = tidy.append(andLeftOut(totals.upToDate === 0
+        ? vscode.l10n.t('No JPEG images found in {0}.', job.label)
+        : vscode.l10n.t('Thumbnails for {0} are up to date ({1} images).', job.label, count(totals.upToDate))));
       void vscode.window.showInformationMessage(message, ...tidy.actions).then(tidy.handle);
       return message;
     }
+    const secs = (Math.max(...summaries.map((s) => s.elapsedMs)) / 1000).toFixed(1);
     const parts = [...this._parts(totals, summaries), ...tidy.parts].join(', ');
     const message = andLeftOut(totals.thumbnails > 0
       ? vscode.l10n.t('{0}: {1} ({2} thumbnails written in {3} s).', job.label, parts, count(totals.thumbnails), secs)
       : vscode.l10n.t('{0}: {1}.', job.label, parts));
+    if (totals.failed > 0) this._showFailed(message, tidy);
+    else this._showMade(job, message, tidy);
+    return message;
+  }
+
+  private _showCancelled(job: RunningJob, totals: TallyCounts, chosen: readonly vscode.Uri[]): string {
+    const notDone = Math.max(0, job.tally.counts.toDo - totals.done);
+    const message = vscode.l10n.t('Cancelled thumbnails for {0}: {1}; finished files are kept.', job.label, [
+      ...this._parts(totals),
+      ...(notDone > 0 ? [vscode.l10n.t('{0} not done', count(notDone))] : []),
+    ].join(', '));
+    const again = vscode.l10n.t('Generate Again');
     const showLog = vscode.l10n.t('Show Log');
-    if (totals.failed > 0) {
-      void vscode.window.showWarningMessage(message, showLog, ...tidy.actions).then((a) => {
-        if (a === showLog) this._log.show();
-        else tidy.handle(a);
-      });
-      return message;
-    }
+    void vscode.window.showInformationMessage(message, again, showLog).then((a) => {
+      if (a === again) void vscode.commands.executeCommand('thumbnails.generate', chosen[0], chosen);
+      else if (a === showLog) this._log.show();
+    });
+    return message;
+  }
+
+  private _showFailed(message: string, tidy: TidyView): void {
+    const showLog = vscode.l10n.t('Show Log');
+    void vscode.window.showWarningMessage(message, showLog, ...tidy.actions).then((a) => {
+      if (a === showLog) this._log.show();
+      else tidy.handle(a);
+    });
+  }
+
+  /** Every image made: offers to reveal them, and once per workspace to hide them from search. */
+  private _showMade(job: RunningJob, message: string, tidy: TidyView): void {
     const reveal = vscode.l10n.t('Reveal in Explorer');
+    const showLog = vscode.l10n.t('Show Log');
     const actions = [...tidy.actions, reveal, showLog];
     const hide = vscode.l10n.t('Hide Thumbnails from Search');
     const outputNames = [...new Set(job.folders.map((f) => f.settings.outputFolderName))];
-    const offerHide = this._shouldOfferSearchExclude(outputNames);
-    if (offerHide) {
+    if (this._shouldOfferSearchExclude(outputNames)) {
       actions.push(hide);
       void this._workspaceState.update(SEARCH_OFFERED_KEY, true);
     }
@@ -110,14 +122,13 @@ export class JobSummaryView {
       else if (a === hide) void excludeFromSearch(outputNames);
       else tidy.handle(a);
     });
-    return message;
   }
 
   /**
    * What the orphan step did (jobs.ts), for the message: "2 orphaned thumbnails removed" and the
    * "Remove Old Sizes (128x128, 48x48)" button; old size folders are never removed unasked.
    */
-  private _tidy(job: RunningJob, summaries: readonly FolderOutcome[]): { parts: string[]; append: (message: string) => string; actions: string[]; handle: (a: string | undefined) => void } {
+  private _tidy(job: RunningJob, summaries: readonly FolderOutcome[]): TidyView {
     let removed = 0;
     const oldSizes = new Set<string>();
     const withOld: string[] = [];

@@ -151,6 +151,50 @@ interface Parsed {
  */
 const MAX_SCANS = 1000;
 
+/** DQT: adds its quantisation tables; false when they run past the segment. */
+function readTables(file: Buffer, body: number, next: number, tables: Map<number, number[]>): boolean {
+  for (let p = body; p < next; ) {
+    const precision = file[p] >> 4;
+    const table = file[p] & 15;
+    const size = precision ? 2 : 1;
+    if (p + 1 + 64 * size > next) return false;
+    const steps: number[] = [];
+    for (let k = 0; k < 64; k++) steps.push(precision ? file.readUInt16BE(p + 1 + 2 * k) : file[p + 1 + k]);
+    tables.set(table, steps);
+    p += 1 + 64 * size;
+  }
+  return true;
+}
+
+/** SOF2: adds the frame's components; false when they run past the segment, throws for values T.81 forbids. */
+function readFrame(file: Buffer, body: number, next: number, components: Map<number, Component>): boolean {
+  const count = file[body + 5];
+  if (body + 6 + 3 * count > next) return false;
+  for (let c = 0; c < count; c++) {
+    const p = body + 6 + 3 * c;
+    const h = file[p + 1] >> 4;
+    const v = file[p + 1] & 15;
+    if (h < 1 || h > 4 || v < 1 || v > 4 || file[p + 2] > 3) {
+      throw new InvalidScanError(`frame component ${file[p]} has sampling ${h}x${v} and table ${file[p + 2]} (allowed: 1-4, 0-3)`);
+    }
+    components.set(file[p], { h, v, table: file[p + 2] });
+  }
+  return true;
+}
+
+/** SOS at `start`: the scan, checked against the frame, with its end; null when it is cut off. */
+function readScan(file: Buffer, start: number, body: number, next: number, components: Map<number, Component>): Scan | null {
+  const count = file[body];
+  const p = body + 1 + 2 * count;
+  if (p + 3 > next) return null;
+  const ids: number[] = [];
+  for (let c = 0; c < count; c++) ids.push(file[body + 1 + 2 * c]);
+  const scan = { start, end: 0, components: ids, ss: file[p], se: file[p + 1], ah: file[p + 2] >> 4, al: file[p + 2] & 15 };
+  checkScan(scan, components);
+  const end = endOfEntropyData(file, next);
+  return end < 0 ? null : { ...scan, end };
+}
+
 /** Walks every marker to EOI. Null unless the file is a complete Huffman-coded progressive JPEG. */
 function parse(file: Buffer): Parsed | null {
   if (file.length < 4 || file[0] !== 0xff || file[1] !== 0xd8) return null;
@@ -174,44 +218,17 @@ function parse(file: Buffer): Parsed | null {
     const next = i + 2 + length;
     if (length < 2 || next > file.length) return null;
     if (marker === 0xdb) {
-      for (let p = body; p < next; ) {
-        const precision = file[p] >> 4;
-        const table = file[p] & 15;
-        const size = precision ? 2 : 1;
-        if (p + 1 + 64 * size > next) return null;
-        const steps: number[] = [];
-        for (let k = 0; k < 64; k++) steps.push(precision ? file.readUInt16BE(p + 1 + 2 * k) : file[p + 1 + k]);
-        tables.set(table, steps);
-        p += 1 + 64 * size;
-      }
+      if (!readTables(file, body, next, tables)) return null;
     } else if (marker === 0xc2) {
       progressive = true;
-      const count = file[body + 5];
-      if (body + 6 + 3 * count > next) return null;
-      for (let c = 0; c < count; c++) {
-        const p = body + 6 + 3 * c;
-        const h = file[p + 1] >> 4;
-        const v = file[p + 1] & 15;
-        if (h < 1 || h > 4 || v < 1 || v > 4 || file[p + 2] > 3) {
-          throw new InvalidScanError(`frame component ${file[p]} has sampling ${h}x${v} and table ${file[p + 2]} (allowed: 1-4, 0-3)`);
-        }
-        components.set(file[p], { h, v, table: file[p + 2] });
-      }
+      if (!readFrame(file, body, next, components)) return null;
     } else if (isFrameMarker(marker)) {
       return null; // baseline, lossless, arithmetic-coded, hierarchical: left alone
     } else if (marker === 0xda) {
-      if (!progressive) return null;
-      const count = file[body];
-      const p = body + 1 + 2 * count;
-      if (p + 3 > next) return null;
-      const ids: number[] = [];
-      for (let c = 0; c < count; c++) ids.push(file[body + 1 + 2 * c]);
-      const scan = { start: i, end: 0, components: ids, ss: file[p], se: file[p + 1], ah: file[p + 2] >> 4, al: file[p + 2] & 15 };
-      checkScan(scan, components);
-      const end = endOfEntropyData(file, next);
-      if (end < 0 || scans.length >= MAX_SCANS) return null;
-      scans.push({ ...scan, end });
-      i = end;
+      const scan = progressive ? readScan(file, i, body, next, components) : null;
+      if (scan === null || scans.length >= MAX_SCANS) return null;
+      scans.push(scan);
+      i = scan.end;
       continue;
     }
     i = next;

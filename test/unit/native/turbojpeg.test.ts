@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import { closeSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { loadAddon } from '../../../src/native/addon';
 import { loadTurboJpeg, type TurboJpeg } from '../../../src/native/turbojpeg';
 import { jpeg, nativeHelpersFolder, sharp, tempFolder, turboJpegForTests } from '../engine/fixtures';
 
@@ -147,6 +150,26 @@ suite('native: turbojpeg.node decodes and encodes plain JPEGs', function () {
     } finally {
       closeSync(readOnly);
     }
+  });
+
+  test('worker threads that load it at the same time each get a working codec', async () => {
+    const src = await jpeg(path.join(dir, 'a.jpg'), 64, 48);
+    const script = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const { loadTurboJpeg } = require(${JSON.stringify(path.join(ROOT, 'out', 'src', 'native', 'turbojpeg.js'))});
+      const tj = loadTurboJpeg(workerData.addon, (e) => { throw e; });
+      parentPort.postMessage(tj.decode(workerData.src, 2, false, Buffer.alloc(32 * 24 * 3)));`;
+    const addon = path.join(nativeHelpersFolder()!, 'turbojpeg.node');
+    const workers = Array.from({ length: 8 }, () => new Worker(script, { eval: true, workerData: { addon, src } }));
+    const written = await Promise.all(workers.map(async (worker) => (await once(worker, 'message'))[0] as number));
+    assert.deepEqual(written, Array(8).fill(32 * 24 * 3));
+  });
+
+  test('loadAddon: an addon without a function it should export is reported and not used', () => {
+    let heard: unknown;
+    const file = path.join(nativeHelpersFolder()!, 'turbojpeg.node');
+    assert.equal(loadAddon<{ decode: () => number; resize: () => number }>(file, ['decode', 'resize'], (e) => (heard = e)), undefined);
+    assert.match(String(heard), /turbojpeg\.node: no resize\(\)/);
   });
 
   test('loadTurboJpeg: no addon file is no fast path, quietly', () => {
