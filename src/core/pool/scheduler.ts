@@ -66,7 +66,7 @@ export class Scheduler<T, R> {
   /** Hands `payload` to an idle worker, or queues it and starts workers as needed. */
   submit(payload: T, options: RunOptions | undefined): Promise<R> {
     const task = new Task<T, R>(this.nextTaskId++, payload, options?.transferList, options?.signal, this.events.timed);
-    task.listenForAbort(() => this.abort(task));
+    if (task.signal !== undefined) task.listenForAbort(() => this.abort(task));
     const worker = this.workers.free.pop();
     if (worker !== undefined) {
       worker.thread.ref();

@@ -33,11 +33,10 @@ export class Task<T, R> {
     if (timed) this.enqueuedAt = performance.now();
   }
 
-  /** Calls `onAbort` when the task's signal fires, until the task settles. */
+  /** Calls `onAbort` when the task's signal (it has one) fires, until the task settles. */
   listenForAbort(onAbort: () => void): void {
-    if (this.signal === undefined) return;
     this.onAbort = onAbort;
-    this.signal.addEventListener('abort', onAbort, { once: true });
+    this.signal!.addEventListener('abort', onAbort, { once: true });
   }
 
   /** A worker has taken the task. */
