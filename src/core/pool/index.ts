@@ -50,8 +50,7 @@ export class WorkerPool<T = unknown, R = unknown> {
   waitForRoom(signal?: AbortSignal): Promise<void> {
     if (this.scheduler.closing) return Promise.reject(new PoolClosedError());
     if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
-    if (this.scheduler.hasRoom) return Promise.resolve();
-    return this.scheduler.roomWaiters.wait(signal);
+    return this.scheduler.waitForRoom(signal);
   }
 
   /**

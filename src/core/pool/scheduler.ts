@@ -16,7 +16,7 @@ import { crashError, startThread, WorkerSet, type PoolWorker, type WorkerListene
 export class Scheduler<T, R> {
   private readonly queue = new TaskQueue<T, R>();
   private readonly workers = new WorkerSet<T, R>();
-  readonly roomWaiters = new RoomWaiters(() => this.maxQueue - this.queue.length);
+  private readonly roomWaiters = new RoomWaiters(() => this.maxQueue - this.queue.length);
   readonly events: PoolEvents;
   private readonly idle: IdleReaper<T, R>;
   private readonly settled: Record<Outcome, number> = { completed: 0, failed: 0, aborted: 0 };
@@ -59,8 +59,9 @@ export class Scheduler<T, R> {
     return this.workers.free.length === 0 && this.queue.length >= this.maxQueue;
   }
 
-  get hasRoom(): boolean {
-    return this.queue.length < this.maxQueue;
+  /** Resolves once the queue has room (see WorkerPool.waitForRoom). */
+  waitForRoom(signal: AbortSignal | undefined): Promise<void> {
+    return this.queue.length < this.maxQueue ? Promise.resolve() : this.roomWaiters.wait(signal);
   }
 
   /** Hands `payload` to an idle worker, or queues it and starts workers as needed. */
