@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { createThumbnailPool, runJob } from '../core/engine';
+import { createThumbnailPool, runJob, type ThumbnailPool } from '../core/engine';
 import { describeError } from '../core/errors';
 import type { FromHelper, RunRequest, ToHelper } from '../core/helper/protocol';
 import type { Logger } from '../core/log';
@@ -36,55 +36,64 @@ function workerFile(): string {
   return existsSync(bundled) ? bundled : path.join(__dirname, '..', 'worker', 'index.js');
 }
 
+/** The jobs this process runs on its pool, and the exit once it has been idle for IDLE_EXIT_MS. */
+class JobHost {
+  private readonly jobs = new Map<number, AbortController>();
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly pool: ThumbnailPool) {}
+
+  handle(message: ToHelper): void {
+    if (message.type === 'run') void this.run(message);
+    else if (message.type === 'cancel') this.jobs.get(message.id)?.abort(new Error('cancelled'));
+    else if (message.type === 'resize') this.pool.resize(message.size);
+  }
+
+  armIdleExit(): void {
+    clearTimeout(this.idleTimer);
+    if (this.jobs.size > 0) return;
+    this.idleTimer = setTimeout(() => void this.pool.close().finally(() => process.exit(0)), IDLE_EXIT_MS);
+  }
+
+  private async run(request: RunRequest): Promise<void> {
+    const controller = new AbortController();
+    this.jobs.set(request.id, controller);
+    clearTimeout(this.idleTimer);
+    let last = 0;
+    try {
+      const summary = await runJob(this.pool, {
+        folder: request.folder,
+        settings: request.settings,
+        force: request.force,
+        signal: controller.signal,
+        logger,
+        skip: new Set(request.skip),
+        sources: request.sources,
+        onImage: (event) => send({ type: 'image', id: request.id, event }),
+        onProgress: (progress) => {
+          const now = Date.now();
+          if (now - last < PROGRESS_INTERVAL_MS && progress.done < progress.found) return;
+          last = now;
+          send({ type: 'progress', id: request.id, progress });
+        },
+      });
+      send({ type: 'done', id: request.id, summary });
+    } catch (error) {
+      send({ type: 'error', id: request.id, message: describeError(error) });
+    } finally {
+      this.jobs.delete(request.id);
+      this.armIdleExit();
+    }
+  }
+}
+
 // Below normal priority before the pool starts threads: they inherit it (src/core/priority.ts).
 runProcessInBackground(logger, priorityMode());
 const pool = createThumbnailPool({ workerFile: workerFile(), size: Number(process.argv[2]) || 0, logger });
 pool.onDidChangeStats((stats) => send({ type: 'stats', stats }));
-const jobs = new Map<number, AbortController>();
-let idleTimer: NodeJS.Timeout | undefined;
-
-function armIdleExit(): void {
-  clearTimeout(idleTimer);
-  if (jobs.size === 0) idleTimer = setTimeout(() => void pool.close().finally(() => process.exit(0)), IDLE_EXIT_MS);
-}
-
-async function run(request: RunRequest): Promise<void> {
-  const controller = new AbortController();
-  jobs.set(request.id, controller);
-  clearTimeout(idleTimer);
-  let last = 0;
-  try {
-    const summary = await runJob(pool, {
-      folder: request.folder,
-      settings: request.settings,
-      force: request.force,
-      signal: controller.signal,
-      logger,
-      skip: new Set(request.skip),
-      sources: request.sources,
-      onImage: (event) => send({ type: 'image', id: request.id, event }),
-      onProgress: (progress) => {
-        const now = Date.now();
-        if (now - last < PROGRESS_INTERVAL_MS && progress.done < progress.found) return;
-        last = now;
-        send({ type: 'progress', id: request.id, progress });
-      },
-    });
-    send({ type: 'done', id: request.id, summary });
-  } catch (error) {
-    send({ type: 'error', id: request.id, message: describeError(error) });
-  } finally {
-    jobs.delete(request.id);
-    armIdleExit();
-  }
-}
-
-process.on('message', (message: ToHelper) => {
-  if (message.type === 'run') void run(message);
-  else if (message.type === 'cancel') jobs.get(message.id)?.abort(new Error('cancelled'));
-  else if (message.type === 'resize') pool.resize(message.size);
-});
+const host = new JobHost(pool);
+process.on('message', (message: ToHelper) => host.handle(message));
 // The extension host closed, crashed or disabled us: nothing is left to work for.
 process.on('disconnect', () => process.exit(0));
 send({ type: 'ready' });
-armIdleExit();
+host.armIdleExit();

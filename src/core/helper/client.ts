@@ -8,16 +8,16 @@
  * known for certain; it is reported as CRASHED_DECODER and never retried in a loop. A helper that
  * cannot start at all fails the job once with the reason; the next job tries again.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import * as path from 'node:path';
-import type { FileFailure, ImageEvent, JobProgress, JobSummary } from '../engine';
+import type { ChildProcess } from 'node:child_process';
+import type { JobProgress, JobSummary } from '../engine';
 import { NO_LEFT_OUT } from '../leftOut';
-import { FailureCode, describeError } from '../errors';
+import { FailureCode } from '../errors';
 import type { Logger } from '../log';
 import type { PoolStats } from '../pool';
-import { priorityMode } from '../priority';
 import type { ThumbnailSettings } from '../settings';
-import { helperEnv, HELPER_EXEC_ARGV, type FromHelper, type RunRequest, type ToHelper } from './protocol';
+import { forkHelper, type HelperExit } from './forkHelper';
+import { JobState } from './jobState';
+import type { FromHelper, RunRequest, ToHelper } from './protocol';
 
 export interface HelperOptions {
   /** The helper's entry: dist/helper.js, or a test fixture speaking the same protocol. */
@@ -54,60 +54,6 @@ interface Part {
   settle: (outcome: PartOutcome) => void;
 }
 
-/** What one job has seen so far, over every helper that worked on it. */
-class JobState {
-  readonly finished = new Set<string>();
-  readonly inFlight = new Set<string>();
-  readonly suspects: string[] = [];
-  readonly failed: FileFailure[] = [];
-  made = 0;
-  fastDecodes = 0;
-  thumbnails = 0;
-  skipped = 0;
-  found = 0;
-  scanDone = false;
-  lastFile: string | undefined;
-  mainDone = false;
-  bareCrashes = 0;
-
-  apply(event: ImageEvent): void {
-    this.lastFile = event.file;
-    if (event.kind === 'sent') {
-      this.inFlight.add(event.file);
-      return;
-    }
-    this.inFlight.delete(event.file);
-    this.finished.add(event.file);
-    if (event.kind === 'made') {
-      this.made++;
-      this.thumbnails += event.thumbnails;
-      if (event.fast) this.fastDecodes++;
-    } else if (event.kind === 'skipped') {
-      this.skipped++;
-    } else {
-      this.failed.push(event.failure);
-    }
-  }
-
-  fail(file: string, code: string, message: string): void {
-    this.apply({ file, kind: 'failed', failure: { file, code, message } });
-  }
-
-  progress(): JobProgress {
-    const done = this.made + this.skipped + this.failed.length;
-    return {
-      found: Math.max(this.found, done),
-      scanDone: this.scanDone,
-      done,
-      made: this.made,
-      skipped: this.skipped,
-      failed: this.failed.length,
-      thumbnails: this.thumbnails,
-      lastFile: this.lastFile,
-    };
-  }
-}
-
 export class ThumbnailHelper {
   private child: ChildProcess | undefined;
   private ready: Promise<ChildProcess> | undefined;
@@ -130,7 +76,6 @@ export class ThumbnailHelper {
 
   /** Runs one job to its end in the helper (fresh ones after crashes). Rejects only for the job as a whole. */
   async run(options: HelperJobOptions): Promise<JobSummary> {
-    const started = Date.now();
     const job = new JobState();
     const { signal } = options;
     let cancelled = false;
@@ -159,17 +104,7 @@ export class ThumbnailHelper {
       this.crashed(job, suspect, outcome.reason);
     }
     options.onProgress?.(job.progress());
-    return {
-      folder: path.resolve(options.folder),
-      images: job.made,
-      fastDecodes: job.fastDecodes,
-      thumbnails: job.thumbnails,
-      skipped: job.skipped,
-      failed: job.failed,
-      excluded,
-      elapsedMs: Date.now() - started,
-      cancelled: cancelled || signal?.aborted === true,
-    };
+    return job.summary(options.folder, excluded, cancelled || signal?.aborted === true);
   }
 
   /** Changes the helper pool's size (its workers follow at once; a later start reads `size`). */
@@ -236,58 +171,34 @@ export class ThumbnailHelper {
   }
 
   private spawn(): Promise<ChildProcess> {
-    const { logger } = this.options;
     this.starts++;
-    const env = { ...helperEnv(process.env), ...this.options.env };
-    const child = fork(this.options.helperFile, [String(this.options.size())], {
-      execPath: this.options.execPath ?? process.execPath,
-      execArgv: [...HELPER_EXEC_ARGV],
-      env,
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      // Linux: a session of its own, so that the scheduler's autogroups can put the helper below
-      // every other session (the window, the extension host), not only below its siblings; the
-      // helper lowers that group (src/core/priority.ts). It still exits when the channel closes.
-      detached: process.platform === 'linux' && priorityMode(env) === 'background',
-    });
+    const { helperFile, size, execPath, env } = this.options;
+    const { child, ready } = forkHelper(
+      { helperFile, size: size(), execPath, env },
+      { message: (message) => this.dispatch(message), exit: (exit) => this.exited(child, exit) },
+    );
     this.child = child;
-    let stderr = '';
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr = (stderr + chunk).slice(-2000);
+    return ready.then(() => {
+      this.options.logger.debug(`thumbnail helper ${child.pid} started`);
+      this.onDidChange();
+      return child;
     });
-    return new Promise<ChildProcess>((resolve, reject) => {
-      let isReady = false;
-      child.on('message', (message: FromHelper) => {
-        if (message.type === 'ready') {
-          isReady = true;
-          logger.debug(`thumbnail helper ${child.pid} started`);
-          this.onDidChange();
-          resolve(child);
-        } else {
-          this.dispatch(message);
-        }
-      });
-      child.on('error', (error) => {
-        if (!isReady) reject(new Error(`could not start the thumbnail helper: ${describeError(error)}`));
-      });
-      child.on('exit', (code, signal) => {
-        if (this.child === child) {
-          this.child = undefined;
-          this.ready = undefined;
-          this.stats = undefined;
-        }
-        const reason = signal ?? `exit code ${code}`;
-        const detail = stderr.trim().split('\n').slice(-3).join(' | ');
-        if (!isReady) {
-          reject(new Error(`could not start the thumbnail helper (${reason})${detail ? `: ${detail}` : ''}`));
-        } else if (!this.disposed && (this.parts.size > 0 || code !== 0)) {
-          logger.warn(`thumbnail helper ${child.pid} stopped (${reason})${detail ? `: ${detail}` : ''}`);
-        } else {
-          logger.debug(`thumbnail helper ${child.pid} exited after being idle`);
-        }
-        for (const id of [...this.parts.keys()]) this.settle(id, { kind: 'crashed', reason });
-        this.onDidChange();
-      });
-    });
+  }
+
+  private exited(child: ChildProcess, { wasReady, code, reason, detail }: HelperExit): void {
+    if (this.child === child) {
+      this.child = undefined;
+      this.ready = undefined;
+      this.stats = undefined;
+    }
+    // One that never got ready has already failed its start with the reason.
+    if (wasReady && !this.disposed && (this.parts.size > 0 || code !== 0)) {
+      this.options.logger.warn(`thumbnail helper ${child.pid} stopped (${reason})${detail ? `: ${detail}` : ''}`);
+    } else if (wasReady) {
+      this.options.logger.debug(`thumbnail helper ${child.pid} exited after being idle`);
+    }
+    for (const id of [...this.parts.keys()]) this.settle(id, { kind: 'crashed', reason });
+    this.onDidChange();
   }
 
   private dispatch(message: FromHelper): void {

@@ -59,6 +59,9 @@ export interface TaskTiming {
   outcome: 'completed' | 'failed' | 'aborted';
 }
 
+/** How a settled task ended. */
+export type Outcome = TaskTiming['outcome'];
+
 /** Returned by event subscriptions. */
 export interface Disposable {
   dispose(): void;

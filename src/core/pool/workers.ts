@@ -1,16 +1,22 @@
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { WorkerCrashedError } from './errors';
-import type { PortMessage } from './protocol';
+import type { ResolvedOptions } from './options';
+import type { PortMessage, ResultMessage, TaskMessage } from './protocol';
 import type { Task } from './task';
-import type { PoolOptions } from './types';
 
 /** Starting until it calls serveTasks(), then idle or busy, exiting once stopped or dead. */
 export type WorkerState = 'starting' | 'idle' | 'busy' | 'exiting';
 
+/** What the pool hears from a worker's thread. */
+export interface WorkerListener<T, R> {
+  onMessage(worker: PoolWorker<T, R>, message: ResultMessage<R>): void;
+  onExit(worker: PoolWorker<T, R>, code: number): void;
+}
+
 /** One worker thread and what the pool knows of it. */
-export class PoolWorker {
+export class PoolWorker<T = unknown, R = unknown> {
   state: WorkerState = 'starting';
-  task: Task<unknown, unknown> | null = null;
+  task: Task<T, R> | null = null;
   idleSince = 0;
   /** The last 'error' event; it arrives just before 'exit' and says why the thread died. */
   lastError: unknown = undefined;
@@ -25,6 +31,38 @@ export class PoolWorker {
   ) {
     this.id = thread.threadId;
   }
+
+  /**
+   * Gives the worker `task` and posts it.
+   * @throws when the task cannot be cloned; the worker is then left without it
+   */
+  assign(task: Task<T, R>): void {
+    this.task = task;
+    task.started(this);
+    try {
+      this.port.postMessage({ taskId: task.id, task: task.payload } satisfies TaskMessage<T>, task.transferList);
+    } catch (error) {
+      this.task = null;
+      throw error;
+    }
+  }
+
+  /** An answer already waiting in the port, taken without waiting for its 'message' event. */
+  receive(): ResultMessage<R> | undefined {
+    return receiveMessageOnPort(this.port)?.message as ResultMessage<R> | undefined;
+  }
+
+  /** Takes off this worker the task `message` answers (the caller settles it); null for a stale answer. */
+  takeAnswered(message: ResultMessage<R>): Task<T, R> | null {
+    return this.task !== null && this.task.id === message.taskId ? this.takeTask() : null;
+  }
+
+  /** Takes the task off this worker (the caller settles it). */
+  takeTask(): Task<T, R> | null {
+    const task = this.task;
+    this.task = null;
+    return task;
+  }
 }
 
 /**
@@ -32,7 +70,7 @@ export class PoolWorker {
  * re-emits every message of its own port as an EventEmitter event, a hop per task we skip.
  * @throws when the thread cannot be created
  */
-export function startThread(options: PoolOptions): PoolWorker {
+export function startThread<T, R>(options: ResolvedOptions, listener: WorkerListener<T, R>): PoolWorker<T, R> {
   const thread = new Worker(options.filename, {
     workerData: options.workerData,
     env: options.env,
@@ -40,21 +78,41 @@ export function startThread(options: PoolOptions): PoolWorker {
   });
   const { port1, port2 } = new MessageChannel();
   thread.postMessage({ port: port2 } satisfies PortMessage, [port2]);
-  return new PoolWorker(thread, port1);
+  const worker = new PoolWorker<T, R>(thread, port1);
+  port1.on('message', (message: ResultMessage<R>) => listener.onMessage(worker, message));
+  // After on('message'), which refs the port: the thread's handle alone decides whether the
+  // process stays alive (idle workers unref it).
+  port1.unref();
+  thread.on('error', (error) => (worker.lastError = error));
+  thread.on('exit', (code) => listener.onExit(worker, code));
+  if (Number.isFinite(options.startTimeoutMs)) {
+    worker.startTimer = setTimeout(() => stopUnready(worker, options), options.startTimeoutMs);
+    worker.startTimer.unref();
+  }
+  return worker;
+}
+
+/** A worker still not ready after startTimeoutMs: stopped; its 'exit' reports the failed start. */
+function stopUnready<T, R>(worker: PoolWorker<T, R>, options: ResolvedOptions): void {
+  if (worker.state !== 'starting') return;
+  worker.lastError = new Error(`it did not call serveTasks() within ${options.startTimeoutMs} ms`);
+  options.logger.debug(`pool: worker ${worker.id} not ready after ${options.startTimeoutMs} ms; stopping it`);
+  void worker.thread.terminate();
 }
 
 /**
- * Every live worker and the pool's counts of them. The counts are kept here, in the only two
- * places a worker changes (its state, its task), so they cannot drift from the workers.
+ * Every live worker. The counts are read off the workers' states and tasks when asked (a pool
+ * has a few workers), so they cannot drift from them; only the order of the idle ones is kept.
  */
-export class WorkerSet implements Iterable<PoolWorker> {
-  private readonly all = new Set<PoolWorker>();
-  private readonly inState: Record<WorkerState, number> = { starting: 0, idle: 0, busy: 0, exiting: 0 };
-  private withTask = 0;
-  /** Idle workers, oldest first: pop() reuses the warmest, the idle timer retires from the front. */
-  readonly free: PoolWorker[] = [];
+export class WorkerSet<T, R> implements Iterable<PoolWorker<T, R>> {
+  private readonly all = new Set<PoolWorker<T, R>>();
+  /**
+   * Idle workers, oldest first: pop() reuses the warmest, the idle timer retires from the front.
+   * Kept by setState(), the one place a worker's state changes.
+   */
+  readonly free: PoolWorker<T, R>[] = [];
 
-  [Symbol.iterator](): Iterator<PoolWorker> {
+  [Symbol.iterator](): Iterator<PoolWorker<T, R>> {
     return this.all[Symbol.iterator]();
   }
 
@@ -65,37 +123,33 @@ export class WorkerSet implements Iterable<PoolWorker> {
 
   /** Threads that count against the pool's size: not exiting. */
   get active(): number {
-    return this.all.size - this.inState.exiting;
+    return this.all.size - this.count('exiting');
   }
 
   get starting(): number {
-    return this.inState.starting;
+    return this.count('starting');
   }
 
   /** Tasks running on a worker now. */
   get running(): number {
-    return this.withTask;
+    let n = 0;
+    for (const worker of this.all) if (worker.task !== null) n++;
+    return n;
   }
 
-  add(worker: PoolWorker): void {
+  add(worker: PoolWorker<T, R>): void {
     this.all.add(worker);
-    this.inState[worker.state]++;
   }
 
   /** The thread has exited. */
-  delete(worker: PoolWorker): void {
+  delete(worker: PoolWorker<T, R>): void {
     if (!this.all.delete(worker)) return;
-    this.inState[worker.state]--;
-    this.setTask(worker, null);
+    worker.task = null;
     this.removeFree(worker);
   }
 
-  setState(worker: PoolWorker, state: WorkerState): void {
+  setState(worker: PoolWorker<T, R>, state: WorkerState): void {
     if (worker.state === state) return;
-    if (this.all.has(worker)) {
-      this.inState[worker.state]--;
-      this.inState[state]++;
-    }
     if (worker.state === 'idle') this.removeFree(worker);
     worker.state = state;
     if (state === 'idle') {
@@ -104,12 +158,20 @@ export class WorkerSet implements Iterable<PoolWorker> {
     }
   }
 
-  setTask(worker: PoolWorker, task: Task<unknown, unknown> | null): void {
-    if ((worker.task === null) !== (task === null)) this.withTask += task === null ? -1 : 1;
-    worker.task = task;
+  /** Stops a worker for good; its 'exit' event does the bookkeeping of the thread. */
+  retire(worker: PoolWorker<T, R>): void {
+    this.setState(worker, 'exiting');
+    worker.thread.unref();
+    void worker.thread.terminate();
   }
 
-  private removeFree(worker: PoolWorker): void {
+  private count(state: WorkerState): number {
+    let n = 0;
+    for (const worker of this.all) if (worker.state === state) n++;
+    return n;
+  }
+
+  private removeFree(worker: PoolWorker<T, R>): void {
     const at = this.free.indexOf(worker);
     if (at >= 0) this.free.splice(at, 1);
   }
