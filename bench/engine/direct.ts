@@ -27,7 +27,7 @@ function mainThreadRunner(size: number): RenderRunner {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { renderContextFor, renderImage } = require('../../src/worker/render') as typeof import('../../src/worker/render');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { collectYoungGarbage } = require('../../src/worker/gc') as typeof import('../../src/worker/gc');
+  const { collectDroppedPixels } = require('../../src/worker/gc') as typeof import('../../src/worker/gc');
   const context = renderContextFor({ turbojpeg: TURBOJPEG }); // no big-decode budget on one thread
   let running = 0;
   const waiting: Array<() => void> = [];
@@ -40,7 +40,7 @@ function mainThreadRunner(size: number): RenderRunner {
       if (running >= size) await new Promise<void>((resolve) => waiting.push(resolve));
       running++;
       try {
-        return await renderImage(task, context).finally(collectYoungGarbage);
+        return await renderImage(task, context).finally(collectDroppedPixels);
       } finally {
         running--;
         waiting.shift()?.();

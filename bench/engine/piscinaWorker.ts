@@ -4,11 +4,11 @@
  */
 import { workerData } from 'node:worker_threads';
 import type { RenderResult, RenderTask } from '../../src/core/task';
-import { collectYoungGarbage } from '../../src/worker/gc';
+import { collectDroppedPixels } from '../../src/worker/gc';
 import { renderContextFor, renderImage } from '../../src/worker/render';
 
 const context = renderContextFor(workerData);
 
 export default function render(task: RenderTask): Promise<RenderResult> {
-  return renderImage(task, context).finally(collectYoungGarbage);
+  return renderImage(task, context).finally(collectDroppedPixels);
 }

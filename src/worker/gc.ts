@@ -1,5 +1,6 @@
 /**
- * A young-generation garbage collection, run by each render thread after every image.
+ * A young-generation garbage collection, run by each render thread after an image once its dropped
+ * pixels pile up.
  *
  * The pixels a render drops are Buffers that V8 frees only when it collects their small
  * JavaScript objects, and a render thread allocates so little JavaScript that this came seconds
@@ -19,6 +20,19 @@ type Collector = (options: { type: 'minor' }) => void;
 
 // A cache: V8's collector, looked up on first use (null: there is none here).
 let collector: Collector | null | undefined;
+
+/**
+ * Dropped pixels V8 may leave for its own collections. A young collection costs ~1 ms, a quarter
+ * of a small image's render when run after each one; past this, an image's pixels are collected
+ * at once, which is after every image of 4 MP or more (bench/README.md, "Eighth round").
+ */
+const EXTERNAL_SLACK_BYTES = 16 * 2 ** 20;
+
+/** Collects the young generation once Buffers (pixels) outside V8's heap pass the slack; true when it ran. */
+export function collectDroppedPixels(): boolean {
+  if (v8.getHeapStatistics().external_memory < EXTERNAL_SLACK_BYTES) return false;
+  return collectYoungGarbage();
+}
 
 /** Runs a young-generation collection; false when V8's collector is not available here. */
 export function collectYoungGarbage(): boolean {

@@ -4,8 +4,8 @@
 import { workerData } from 'node:worker_threads';
 import { serveTasks } from '../core/pool/worker';
 import type { RenderResult, RenderTask } from '../core/task';
-import { collectYoungGarbage } from './gc';
+import { collectDroppedPixels } from './gc';
 import { renderContextFor, renderImage } from './render';
 
 const context = renderContextFor(workerData);
-serveTasks<RenderTask, RenderResult>((task) => renderImage(task, context).finally(collectYoungGarbage));
+serveTasks<RenderTask, RenderResult>((task) => renderImage(task, context).finally(collectDroppedPixels));

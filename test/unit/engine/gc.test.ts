@@ -31,4 +31,19 @@ suite('engine: render threads collect their dropped pixels (gc.ts)', () => {
     // The control: otherwise V8 keeps such memory for seconds (15 of 15 rounds when measured).
     assert.ok(freed.alone <= 1, `freed without one in ${freed.alone} of 5 rounds`);
   });
+
+  test('after an image, a collection runs only once dropped pixels pass 16 MB', () => {
+    // A small image drops well under 1 MB: collecting after each cost ~1 ms of a ~4 ms render.
+    const script = `
+      const { collectDroppedPixels } = require(${JSON.stringify(GC_MODULE)});
+      const drop = (mb) => { for (let i = 0; i < mb * 4; i++) Buffer.allocUnsafeSlow(2 ** 18).fill(1); };
+      const ran = [];
+      for (let i = 0; i < 8; i++) { drop(0.5); ran.push(collectDroppedPixels()); }
+      drop(20);
+      ran.push(collectDroppedPixels());
+      console.log(JSON.stringify(ran));`;
+    const ran = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as boolean[];
+    assert.deepEqual(ran.slice(0, 8), Array(8).fill(false), 'four small images: no collection');
+    assert.equal(ran[8], true, 'after 20 MB dropped: collected');
+  });
 });
