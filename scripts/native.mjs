@@ -14,19 +14,22 @@ const { include_dir: napiHeaders } = createRequire(import.meta.url)('node-api-he
 const glibc = process.platform === 'linux' && Boolean(process.report?.getReport().header.glibcVersionRuntime);
 const helpers = [
   // libturbojpeg is opened with dlopen at load time, not linked.
-  { name: 'turbojpeg', libs: ['-ldl', '-pthread'] },
+  { name: 'turbojpeg', sources: ['turbojpeg.c', 'resample.c'], libs: ['-ldl', '-pthread', '-lm'] },
 ];
 
 if (!glibc) {
   console.log(`native: skipped ${helpers.map((h) => `${h.name}.node`).join(', ')} (needs Linux with glibc; this is ${process.platform})`);
 } else {
   const cc = process.env.CC || 'cc';
+  // -O3 vectorises resample.c's loops (2-4x faster than -O2); x86-64-v2 (SSE4.2) is what the
+  // linux-x64 package requires anyway (sharp's own binaries need it).
+  const OPTIMISE = ['-O3', ...(process.arch === 'x64' ? ['-march=x86-64-v2'] : [])];
   fs.mkdirSync(outDir, { recursive: true });
-  for (const { name, libs } of helpers) {
+  for (const { name, sources, libs } of helpers) {
     const out = path.join(outDir, `${name}.node`);
     try {
       // -z now: a Node-API symbol the host lacks fails the load, not a later call.
-      execFileSync(cc, ['-O2', '-shared', '-fPIC', '-Wall', '-Wextra', '-Werror', '-Wl,-z,now', '-I', napiHeaders, '-o', out, path.join(root, 'src', 'native', `${name}.c`), ...libs], {
+      execFileSync(cc, [...OPTIMISE, '-shared', '-fPIC', '-Wall', '-Wextra', '-Werror', '-Wl,-z,now', '-I', napiHeaders, '-o', out, ...sources.map((f) => path.join(root, 'src', 'native', f)), ...libs], {
         stdio: ['ignore', 'inherit', 'inherit'],
       });
     } catch (error) {

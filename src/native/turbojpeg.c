@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "resample.h"
 
 /* TurboJPEG (turbojpeg.h) */
 typedef void *tjhandle;
@@ -281,7 +282,7 @@ static void bind_library(void) {
   if (missing != NULL) snprintf(unavailable, sizeof unavailable, "%s has no %s (TurboJPEG 2.0 or later is needed)", library, missing);
 }
 
-/* { available: true, decode, encodeToFile } or { available: false, reason }. */
+/* { available: true, decode, encodeToFile, resize } or { available: false, reason }. */
 NAPI_MODULE_INIT() {
   static pthread_once_t bound = PTHREAD_ONCE_INIT;
   pthread_once(&bound, bind_library);
@@ -292,6 +293,7 @@ NAPI_MODULE_INIT() {
   if (ok) {
     set_function(env, exports, "decode", decode);
     set_function(env, exports, "encodeToFile", encode_to_file);
+    set_function(env, exports, "resize", resample);
   } else {
     set_string(env, exports, "reason", unavailable);
   }

@@ -18,6 +18,11 @@ export interface TurboJpeg {
    * when given, is inserted after SOI and an APP0 that follows it (src/core/ownership.ts).
    */
   encodeToFile(fd: number, pixels: Buffer, width: number, height: number, channels: 1 | 3, quality: number, mark?: Buffer): number;
+  /**
+   * Resizes packed RGB or grey pixels with Lanczos 3 (resample.c), as sharp's default kernel does,
+   * into `into`; returns the bytes written. Throws when the sizes do not match the buffers.
+   */
+  resize(pixels: Buffer, width: number, height: number, channels: 1 | 3, into: Buffer, newWidth: number, newHeight: number): number;
 }
 
 /**
@@ -25,5 +30,5 @@ export interface TurboJpeg {
  * work (no libturbojpeg.so.0 on this machine); `onError` hears why in the last two cases.
  */
 export function loadTurboJpeg(file: string, onError: (error: unknown) => void = () => undefined): TurboJpeg | undefined {
-  return loadAddon<TurboJpeg>(file, ['decode', 'encodeToFile'], onError);
+  return loadAddon<TurboJpeg>(file, ['decode', 'encodeToFile', 'resize'], onError);
 }

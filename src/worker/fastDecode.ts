@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { FailureCode, FileError, describeError } from '../core/errors';
 import type { SourceHeader } from '../core/source';
 import type { TurboJpeg } from '../native/turbojpeg';
-import { sameSize, type Pixels } from './sizes';
+import { nativeLanczos, sameSize, type Pixels } from './sizes';
 
 /**
  * What the fast path renders exactly as sharp would: a baseline greyscale or YCbCr/RGB JPEG with
@@ -56,12 +56,23 @@ const ORIENT: Record<number, { angle: number; flip?: boolean; flop?: boolean }> 
 };
 
 /**
- * The decoded pixels upright and resized to the largest thumbnail, as sharp's decode makes them;
- * the pixels themselves when they already are (a small source: no sharp call at all).
+ * The decoded pixels upright and resized to the largest thumbnail, as sharp's decode makes them:
+ * the pixels themselves when they already are, resized on this thread when only the size
+ * differs, through sharp when they must turn.
  */
-export async function uprightAndFit(source: string, decoded: Pixels, orientation: number, largest: { width: number; height: number }): Promise<Pixels> {
+export async function uprightAndFit(
+  source: string,
+  codec: TurboJpeg,
+  decoded: Pixels,
+  orientation: number,
+  largest: { width: number; height: number },
+): Promise<Pixels> {
   const { angle, flip, flop } = ORIENT[orientation] ?? ORIENT[1];
-  if (!flip && !flop && angle === 0 && sameSize(decoded.raw, largest)) return decoded;
+  if (!flip && !flop && angle === 0) {
+    if (sameSize(decoded.raw, largest)) return decoded;
+    const data = await nativeLanczos(codec)(decoded, largest.width, largest.height);
+    return { data, raw: { ...largest, channels: decoded.raw.channels } };
+  }
   let pipeline = sharp(decoded.data, { raw: decoded.raw });
   if (flip) pipeline = pipeline.flip();
   if (flop) pipeline = pipeline.flop();

@@ -93,7 +93,7 @@ async function decode(task: RenderTask, context: RenderContext, header: SourceHe
   if (reserveMB > 0) context.budget!.enter(reserveMB, () => checkCancelled(task));
   try {
     const fast = context.turbo && fastDecodable(header) ? turboDecode(context.turbo, source, header, shrink) : undefined;
-    if (fast) return { pixels: await uprightAndFit(source, fast, header.orientation, largest), fast: true };
+    if (fast) return { pixels: await uprightAndFit(source, context.turbo!, fast, header.orientation, largest), fast: true };
     const input = header.progressive && context.trimScans ? trimmedInput(source, shrink) : source;
     return { pixels: await decodeWithSharp(source, input, task.maxPixels, header, largest), fast: false };
   } finally {

@@ -4,6 +4,7 @@
  */
 import sharp from 'sharp';
 import type { RenderOutput } from '../core/task';
+import type { TurboJpeg } from '../native/turbojpeg';
 import { areaDownscale } from './downscale';
 
 /** Raw interleaved pixels, as sharp names their layout. */
@@ -42,9 +43,33 @@ export function sameSize(a: { width: number; height: number }, b: { width: numbe
   return a.width === b.width && a.height === b.height;
 }
 
+/** Lanczos 3 resizing of raw pixels to `width` x `height`. */
+export type Resize = (from: Pixels, width: number, height: number) => Promise<Buffer>;
+
+/**
+ * libvips' Lanczos 3: on the sharp path, where it costs ~1 ms of set-up per call. Grey stays one
+ * channel: sharp would hand back three, and the level would be read as a third of the picture.
+ */
+export const sharpLanczos: Resize = (from, width, height) =>
+  sharp(from.data, { raw: from.raw })
+    .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
+    .toColourspace(from.raw.channels === 1 ? 'b-w' : 'srgb')
+    .raw()
+    .toBuffer();
+
+/** The same filter in turbojpeg.node (resample.c), on this thread: the fast path's. */
+export function nativeLanczos(codec: TurboJpeg): Resize {
+  return async (from, width, height) => {
+    const { raw } = from;
+    const into = Buffer.allocUnsafeSlow(width * height * raw.channels);
+    codec.resize(from.data, raw.width, raw.height, raw.channels, into, width, height);
+    return into;
+  };
+}
+
 /**
  * The levels below the top: a size of about half the top or more is resized by libvips
- * (Lanczos 3) from the top's pixels, as sharp as a good filter gets; a smaller one is
+ * (Lanczos 3, `resize`) from the top's pixels, as sharp as a good filter gets; a smaller one is
  * area-averaged in JS from the smallest level about twice its size (1024 -> 512 -> 256 ...),
  * which cannot ring and costs a fraction of a libvips call's fixed setup (bench/README.md,
  * "What was measured and decided").
@@ -52,7 +77,10 @@ export function sameSize(a: { width: number; height: number }, b: { width: numbe
 export class Ladder {
   private readonly levels: Pixels[];
 
-  constructor(private readonly top: Pixels) {
+  constructor(
+    private readonly top: Pixels,
+    private readonly resize: Resize,
+  ) {
     this.levels = [top];
   }
 
@@ -63,7 +91,7 @@ export class Ladder {
     if (existing) return existing;
     let data: Buffer;
     if (2 * t.width >= top.raw.width - 1) {
-      data = await sharp(top.data, { raw: top.raw }).resize(t.width, t.height, { fit: 'fill', kernel: 'lanczos3' }).raw().toBuffer();
+      data = await this.resize(top, t.width, t.height);
     } else {
       let from = top;
       for (const l of this.levels) if (halfOrLess(t, l.raw)) from = l;

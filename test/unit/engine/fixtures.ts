@@ -225,8 +225,8 @@ export function turboJpegForTests(): TurboJpeg | undefined {
 }
 
 /** A codec that counts what it was asked and what it did. */
-export function countingCodec(codec: TurboJpeg): { codec: TurboJpeg; decoded: number; refused: number; encoded: number } {
-  const counts = { decoded: 0, refused: 0, encoded: 0 };
+export function countingCodec(codec: TurboJpeg): { codec: TurboJpeg; decoded: number; refused: number; encoded: number; resized: number } {
+  const counts = { decoded: 0, refused: 0, encoded: 0, resized: 0 };
   const counting: TurboJpeg = {
     decode: (...args) => {
       try {
@@ -241,6 +241,11 @@ export function countingCodec(codec: TurboJpeg): { codec: TurboJpeg; decoded: nu
     encodeToFile: (...args) => {
       const n = codec.encodeToFile(...args);
       counts.encoded++;
+      return n;
+    },
+    resize: (...args) => {
+      const n = codec.resize(...args);
+      counts.resized++;
       return n;
     },
   };

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { SHARP_ONLY, renderImage, type RenderContext } from '../../../src/worker/render';
-import { fitInside } from '../../../src/worker/sizes';
+import { fitInside, sharpLanczos } from '../../../src/worker/sizes';
 import { BIG_DECODE_BUDGET_MB, DEFAULT_MAX_DECODE_MB, DecodeBudget, newBudgetMemory } from '../../../src/core/decodeMemory';
 import type { TurboJpeg } from '../../../src/native/turbojpeg';
 import { DEFAULT_MAX_PIXELS, type RenderResult, type RenderTask } from '../../../src/core/task';
@@ -120,6 +120,24 @@ for (const mode of MODES) suite(`engine: render (${mode.name}, main thread)`, ()
     assert.ok(hasMark(readFileSync(mid)) && hasMark(readFileSync(big)), 'each carries the ownership mark');
     assert.ok(isStampCurrent(statSync(mid).mtimeMs, statSync(src).mtimeMs, 65), 'and the up-to-date stamp');
     assert.deepEqual(await Promise.all(rest.map(async (r) => (await dims(r)).width)), [256, 128]);
+  });
+
+  test('a greyscale photo: every size shows the picture, the sizes resized from the largest too', async () => {
+    // A left-to-right ramp: a level read with the wrong channel count shows a squeezed ramp.
+    const [w, h] = [1600, 1200];
+    const ramp = Buffer.alloc(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) ramp[y * w + x] = Math.floor((x * 255) / w);
+    const src = path.join(dir, 'grey.jpg');
+    await sharp(ramp, { raw: { width: w, height: h, channels: 1 } }).toColourspace('b-w').jpeg({ quality: 95 }).toFile(src);
+    const boxes = [1024, 512, 256, 64].map((s) => ({ width: s, height: s }));
+    assert.equal((await render(task(src, boxes))).ok, true);
+    for (const b of boxes) {
+      const out = thumbnailPath(src, 'thumbnails', b);
+      const { data, info } = await sharp(out).raw().toBuffer({ resolveWithObject: true });
+      const at = (f: number): number => data[((info.height >> 1) * info.width + Math.floor(f * info.width)) * info.channels];
+      const got = [0.25, 0.5, 0.75].map(at);
+      assert.ok(got.every((v, i) => Math.abs(v - 64 * (i + 1)) <= 8), `${b.width}: ${got} along the ramp, want ~64, 128, 192`);
+    }
   });
 
   test('a source replaced after planning is read again: its own header, not the planned one', async () => {
@@ -458,7 +476,28 @@ suite('engine: render, which files the TurboJPEG fast path takes', () => {
   test('a source smaller than the two biggest boxes: one decode, five encodes for six thumbnails', async () => {
     const src = await jpeg(path.join(dir, 'a.jpg'), 300, 200);
     assert.equal((await render(task(src, SIX))).ok, true);
-    assert.deepEqual([counts.decoded, counts.refused, counts.encoded], [1, 0, 5]);
+    // The 256 level by resample.c; the three below it averaged from it.
+    assert.deepEqual([counts.decoded, counts.refused, counts.encoded, counts.resized], [1, 0, 5, 1]);
+  });
+
+  test('resample.c resizes as libvips does: Lanczos 3 within a fraction of a level', async () => {
+    const { data, info } = await sharp(await jpeg(path.join(dir, 'a.jpg'), 1024, 768)).raw().toBuffer({ resolveWithObject: true });
+    for (const [w, h, channels] of [[512, 384, 3], [700, 525, 3], [300, 200, 1]] as const) {
+      const from = channels === 3 ? data : await sharp(data, { raw: info }).toColourspace('b-w').raw().toBuffer();
+      const raw = { width: info.width, height: info.height, channels };
+      const theirs = await sharpLanczos({ data: from, raw }, w, h);
+      const ours = Buffer.alloc(w * h * channels);
+      assert.equal(base.resize(from, info.width, info.height, channels, ours, w, h), ours.length);
+      let sum = 0;
+      let max = 0;
+      for (let i = 0; i < ours.length; i++) {
+        const d = Math.abs(ours[i] - theirs[i]);
+        sum += d;
+        max = Math.max(max, d);
+      }
+      assert.ok(sum / ours.length < 0.5 && max <= 16, `${w}x${h}x${channels}: mean ${(sum / ours.length).toFixed(3)}, max ${max}`);
+    }
+    assert.throws(() => base.resize(data, 1024, 768, 3, Buffer.alloc(10), 512, 384), /do not match/);
   });
 
   test('the same thumbnails as sharp makes, every size, upright (orientation 6, 1/2 decode)', async () => {
