@@ -9,7 +9,7 @@
  *             sizes from that 1024 output (so each source is decoded once)
  *   floor     djpeg -scale 1/4, two at a time: decode only, nothing resized or written
  * and reports images/s, ratios, and peak RSS of the whole process tree, sampled from /proc.
- * Flags: --rounds N (default 3), --sets tiny,small,hd,phone,camera,real, --designs ours,pillow,..., --sweep (workers, arena limit), --overhead (pool vs the render function on the main thread).
+ * Flags: --rounds N (default 3), --before <cli.js> (an older build as the design 'before'), --sets tiny,small,hd,phone,camera,real, --designs ours,pillow,..., --sweep (workers, arena limit), --overhead (pool vs the render function on the main thread).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -50,6 +50,12 @@ function sharpOnlyCli(): string {
     for (const f of readdirSync(path.join(ROOT, 'dist'))) if (!f.endsWith('.node')) cpSync(path.join(ROOT, 'dist', f), path.join(dir, f));
   }
   return path.join(dir, 'cli.js');
+}
+
+/** `--before <cli.js>`: another build of ours (e.g. the last release's dist/cli.js) as the design 'before'. */
+function beforeDesign(): Design | undefined {
+  const cli = arg('--before');
+  return cli === undefined ? undefined : { name: 'before', command: (view) => ({ cmd: path.resolve(cli), args: [view, '--force', '--json'] }) };
 }
 
 function cliPath(): string {
@@ -173,7 +179,9 @@ function warm(corpus: string): void {
 }
 
 async function sideBySide(root: string, sets: string[], rounds: number): Promise<Sample[]> {
-  const designs = (arg('--designs') ?? 'ours,ours-sharp,original,pillow,vips,floor').split(',').filter(
+  const before = beforeDesign();
+  if (before) DESIGNS.before = before;
+  const designs = [...(arg('--designs') ?? 'ours,ours-sharp,original,pillow,vips,floor').split(','), ...(before ? ['before'] : [])].filter(
     (d) => d !== 'vips' || existsSync('/usr/bin/vipsthumbnail'),
   );
   const samples: Sample[] = [];
@@ -212,7 +220,7 @@ function report(samples: Sample[]): string {
     for (const d of designs) {
       const s = stat[d];
       const ratio = stat.ours ? s.wall / stat.ours.wall : NaN;
-      lines.push(`| ${d} | ${s.ips.toFixed(1)} | ${s.wall.toFixed(0)} | ${s.cpu.toFixed(0)} | ${s.peak.toFixed(0)} | ${ratio.toFixed(2)} |`);
+      lines.push(`| ${d} | ${s.ips.toFixed(1)} | ${s.wall.toFixed(0)} | ${s.cpu.toFixed(1)} | ${s.peak.toFixed(0)} | ${ratio.toFixed(2)} |`);
     }
     if (stat.ours) {
       const peers = ['pillow', 'vips'].filter((d) => stat[d]);
@@ -223,6 +231,7 @@ function report(samples: Sample[]): string {
       for (const d of ['ours', 'ours-sharp'].filter((x) => stat[x] && stat.pillow)) {
         lines.push(`- Pillow time / ${d}: ${(stat.pillow.wall / stat[d].wall).toFixed(2)}x (goal >= 1.5x)`);
       }
+      if (stat.before) lines.push(`- before / ours: ${(stat.before.wall / stat.ours.wall).toFixed(2)}x the time (CPU ms/img ${stat.before.cpu.toFixed(1)} -> ${stat.ours.cpu.toFixed(1)})`);
       if (stat.original) lines.push(`- vs original design: ${(stat.original.wall / stat.ours.wall).toFixed(2)}x (goal >= 4.5x)`);
       if (stat.floor) lines.push(`- time vs decode floor: ${(stat.ours.wall / stat.floor.wall).toFixed(2)}x the floor's`);
       lines.push(`- peak memory: ${stat.ours.peak.toFixed(0)} MB (goal <= ${set === 'real' ? 300 : 200} MB)`);

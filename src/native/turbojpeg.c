@@ -1,11 +1,10 @@
 /*
  * turbojpeg.node: decodes and encodes plain JPEGs with the system's libjpeg-turbo (TurboJPEG API),
- * one synchronous call each on the render thread, without libvips' per-strip thread hand-offs and
- * per-call overhead (bench/README.md, "Fifth round"). The renderer uses it only for files it
- * decodes exactly as sharp would; sharp takes everything else, including every file this refuses.
- * libturbojpeg.so.0 is opened with dlopen at load time, so building needs neither it nor its
- * headers, and a machine without it gets `available: false`. The declarations below are its
- * stable ABI since TurboJPEG 2.0 (tjGetErrorStr2).
+ * and resizes (resample.c), one synchronous call each on the render thread, without libvips'
+ * thread hand-offs (bench/README.md, "Fifth round"). The renderer uses it only for files it
+ * decodes exactly as sharp would. libturbojpeg.so.0 is opened with dlopen at load time, so
+ * building needs neither it nor its headers, and a machine without it gets `available: false`.
+ * The declarations below are its stable ABI since TurboJPEG 2.0 (tjGetErrorStr2).
  */
 #include <dlfcn.h>
 #include <errno.h>
