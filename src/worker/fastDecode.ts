@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { FailureCode, FileError, describeError } from '../core/errors';
 import type { SourceHeader } from '../core/source';
 import type { TurboJpeg } from '../native/turbojpeg';
-import { nativeLanczos, sameSize, type Pixels } from './sizes';
+import { fastLanczos, sameSize, type Pixels } from './sizes';
 
 /**
  * What the fast path renders exactly as sharp would: a baseline greyscale or YCbCr/RGB JPEG with
@@ -57,8 +57,7 @@ const ORIENT: Record<number, { angle: number; flip?: boolean; flop?: boolean }> 
 
 /**
  * The decoded pixels upright and resized to the largest thumbnail, as sharp's decode makes them:
- * the pixels themselves when they already are, resized on this thread when only the size
- * differs, through sharp when they must turn.
+ * the pixels themselves when they already are, only resized when they need not turn.
  */
 export async function uprightAndFit(
   source: string,
@@ -70,7 +69,7 @@ export async function uprightAndFit(
   const { angle, flip, flop } = ORIENT[orientation] ?? ORIENT[1];
   if (!flip && !flop && angle === 0) {
     if (sameSize(decoded.raw, largest)) return decoded;
-    const data = await nativeLanczos(codec)(decoded, largest.width, largest.height);
+    const data = await fastLanczos(codec)(decoded, largest.width, largest.height);
     return { data, raw: { ...largest, channels: decoded.raw.channels } };
   }
   let pipeline = sharp(decoded.data, { raw: decoded.raw });

@@ -10,7 +10,7 @@ import type { RenderOutput } from '../core/task';
 import type { TurboJpeg } from '../native/turbojpeg';
 import { Cancelled } from './cancelled';
 import { OutputFolders, writeAll, type EncodeTo } from './output';
-import { Ladder, nativeLanczos, sameSize, sharpLanczos, type Pixels, type Target } from './sizes';
+import { Ladder, fastLanczos, sameSize, sharpLanczos, type Pixels, type Target } from './sizes';
 
 export interface ThumbnailJob {
   source: string;
@@ -31,7 +31,7 @@ export interface ThumbnailJob {
  * FileError says why.
  */
 export async function writeThumbnails(job: ThumbnailJob, top: Pixels, targets: readonly Target[]): Promise<number> {
-  const ladder = new Ladder(top, job.codec ? nativeLanczos(job.codec) : sharpLanczos);
+  const ladder = new Ladder(top, job.codec ? fastLanczos(job.codec) : sharpLanczos);
   // With sharp, each size's encode and write runs while the next size is being made: awaiting
   // each in turn left a core idle ~8% of a job. libjpeg-turbo encodes on this thread.
   const writes: Promise<number>[] = [];
