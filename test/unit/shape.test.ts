@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -31,5 +32,10 @@ suite('the code keeps its shape (CONTRIBUTING.md, scripts/shape.mjs)', () => {
   test('no module-level mutable state outside caches', () => {
     const mutable = shapes.flatMap((s) => s.mutable.map((m) => `${s.file}:${m}`)).filter((m) => !CACHES.has(m));
     assert.deepEqual(mutable, []);
+  });
+
+  test('README.md is a user\'s page of at most 120 lines', () => {
+    const lines = readFileSync(path.join(ROOT, 'README.md'), 'utf8').trimEnd().split('\n').length;
+    assert.ok(lines <= 120, `${lines} lines`);
   });
 });
