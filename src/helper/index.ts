@@ -19,7 +19,9 @@ const IDLE_EXIT_MS = Number(process.env.FT_HELPER_IDLE_MS) || 15_000;
 const PROGRESS_INTERVAL_MS = 50;
 
 function send(message: FromHelper): void {
-  if (process.connected) process.send?.(message);
+  // With a callback, a channel that closed mid-send reports to it instead of throwing EPIPE as
+  // an unhandled 'error'; the 'disconnect' handler below then exits quietly.
+  if (process.connected) process.send?.(message, undefined, undefined, () => undefined);
 }
 
 const logger: Logger = {

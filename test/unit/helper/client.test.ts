@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -135,6 +135,25 @@ suite('helper process: the client side of the process boundary (fixture helper, 
     process.kill(pid, 0); // alive while its parent is
     parent.kill('SIGKILL');
     assert.equal(await exitsWithin(pid, 5000), true, 'the orphaned helper exited');
+  });
+
+  test('the real helper exits cleanly when its extension host disconnects while it is still reporting', async () => {
+    for (let i = 0; i < 3; i++) await jpeg(path.join(dir, `p${i}.jpg`), 64, 48);
+    // The pool's stats arrive after "done": disconnecting then made a send fail with EPIPE,
+    // which crashed the helper with an unhandled error instead of the quiet exit.
+    // A race: five helpers in turn, each disconnected the moment it reports "done".
+    for (let run = 0; run < 5; run++) {
+      const child = fork(REAL, ['2'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, FT_HELPER_IDLE_MS: '5000' } });
+      let stderr = '';
+      child.stderr!.on('data', (d) => (stderr += d));
+      child.on('message', (m: { type: string }) => {
+        if (m.type === 'ready') child.send({ type: 'run', id: 1, folder: dir, settings: parseSettings({}), force: true, skip: [] });
+        if (m.type === 'done') child.disconnect();
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      assert.equal(stderr, '', `run ${run + 1}: nothing on stderr`);
+      assert.equal(code, 0);
+    }
   });
 
   test('dispose stops the helper process', async () => {
