@@ -54,8 +54,12 @@ export class FolderBusyError extends Error {
   }
 }
 
-/** Progress redraws (notification, status bar) at most this often; starts and ends at once. */
-export const PROGRESS_INTERVAL_MS = 100;
+/**
+ * Progress redraws (notification, status bar) at most this often; starts and ends at once. Four a
+ * second reads as live; each redraw costs the window a layout and paint, which in software-drawn
+ * windows took CPU from the job (bench/README.md, "Eighth round").
+ */
+export const PROGRESS_INTERVAL_MS = 250;
 
 /**
  * Owns the life of every job: claims its folders, runs them in the thumbnail helper process

@@ -5,7 +5,7 @@
  *   ours-sharp  the same without the TurboJPEG fast path: sharp decodes and encodes everything
  *   original  one pool task per image and size, each decoding again (the original design)
  *   pillow    Debian's python3-pil, decode once per image, 2 processes
- *   vips      vipsthumbnail: 1024 from the source (8 files per process, 2 parallel), the smaller
+ *   vips      vipsthumbnail: 1024 from the source (64 files per process, 2 parallel), the smaller
  *             sizes from that 1024 output (so each source is decoded once)
  *   floor     djpeg -scale 1/4, two at a time: decode only, nothing resized or written
  * and reports images/s, ratios, and peak RSS of the whole process tree, sampled from /proc.
@@ -83,8 +83,8 @@ const DESIGNS: Record<string, Design> = {
     name: 'vips',
     command: (view, out) =>
       sh(
-        `set -e; mkdir -p ${out}/1024x1024; cd ${view}; ls | grep -i '\\.jpe\\?g$' | xargs -P2 -n8 vipsthumbnail -s '1024x1024>' -o '${out}/1024x1024/%s.jpg[Q=65]';` +
-          `for s in 512 256 128 64 32; do mkdir -p ${out}/$\{s}x$\{s}; (cd ${out}/1024x1024 && ls | xargs -P2 -n8 vipsthumbnail -s "$\{s}x$\{s}>" -o "${out}/$\{s}x$\{s}/%s.jpg[Q=65]"); done`,
+        `set -e; mkdir -p ${out}/1024x1024; cd ${view}; ls | grep -i '\\.jpe\\?g$' | xargs -P2 -n64 vipsthumbnail -s '1024x1024>' -o '${out}/1024x1024/%s.jpg[Q=65]';` +
+          `for s in 512 256 128 64 32; do mkdir -p ${out}/$\{s}x$\{s}; (cd ${out}/1024x1024 && ls | xargs -P2 -n64 vipsthumbnail -s "$\{s}x$\{s}>" -o "${out}/$\{s}x$\{s}/%s.jpg[Q=65]"); done`,
       ),
   },
   floor: {

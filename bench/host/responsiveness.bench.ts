@@ -24,9 +24,10 @@ const ROOT = path.resolve(__dirname, '../../..');
  * The CLI remaking every thumbnail of `dir`, started as the helper is: its seconds, and this
  * extension host's event-loop delay meanwhile (the same files appear; only the process differs).
  */
-async function cliRun(dir: string): Promise<{ seconds: number; p99: number }> {
+async function cliRun(dir: string): Promise<{ seconds: number; p99: number; cpu: CpuSplit }> {
   const h = monitorEventLoopDelay({ resolution: 1 });
   h.enable();
+  const [job0, host0, machine0] = [cpu.reapedChildren(), cpu.host(), cpu.machine()];
   const started = performance.now();
   const code = await new Promise<number | null>((resolve) => {
     const child = spawn(process.execPath, ['--expose-gc', path.join(ROOT, 'dist', 'cli.js'), dir, '--force', '--json'], { env: helperEnv(process.env), stdio: 'ignore' });
@@ -34,8 +35,33 @@ async function cliRun(dir: string): Promise<{ seconds: number; p99: number }> {
   });
   h.disable();
   if (code !== 0) throw new Error(`cli exited with ${code}`);
-  return { seconds: (performance.now() - started) / 1000, p99: h.percentile(99) / 1e6 };
+  const used = split(cpu.reapedChildren() - job0, cpu.host() - host0, cpu.machine() - machine0);
+  return { seconds: (performance.now() - started) / 1000, p99: h.percentile(99) / 1e6, cpu: used };
 }
+
+/**
+ * CPU seconds so far: this extension host's own, its reaped children's (the CLI, once it has
+ * exited), a live process's (the helper), and the whole machine's busy time (/proc/stat).
+ */
+const clockTicks = 100;
+const procTimes = (pid: number | 'self'): number[] => fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ').slice(11, 15).map(Number);
+const cpu = {
+  host: (): number => procTimes('self').slice(0, 2).reduce((a, b) => a + b, 0) / clockTicks,
+  reapedChildren: (): number => procTimes('self').slice(2, 4).reduce((a, b) => a + b, 0) / clockTicks,
+  of: (pid: number | undefined): number => (pid === undefined ? 0 : procTimes(pid).slice(0, 2).reduce((a, b) => a + b, 0) / clockTicks),
+  machine: (): number => {
+    const [user, nice, system, , , irq, softirq, steal] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
+    return (user + nice + system + irq + softirq + steal) / clockTicks;
+  },
+};
+/** CPU seconds a run used: the job's process, this extension host, and everything else on the machine. */
+interface CpuSplit {
+  job: number;
+  host: number;
+  rest: number;
+}
+const split = (job: number, host: number, machine: number): CpuSplit => ({ job, host, rest: machine - job - host });
+const cpuText = (c: CpuSplit): string => `job ${c.job.toFixed(1)}, extension host ${c.host.toFixed(1)}, the rest ${c.rest.toFixed(1)}`;
 
 /** Event-loop delay percentiles of this extension host, in ms. */
 function delays(h: ReturnType<typeof monitorEventLoopDelay>): { p50: number; p99: number; max: number } {
@@ -71,8 +97,11 @@ suite('bench: extension host responsiveness', () => {
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, mb())), 50);
 
     /** The job in the editor (the helper process): its seconds, the event-loop delay meanwhile, the first image's time. */
-    const editorRun = async (): Promise<{ seconds: number; p50: number; p99: number; max: number; firstMade?: number; outcome: string }> => {
+    const editorRun = async (): Promise<{ seconds: number; p50: number; p99: number; max: number; firstMade?: number; outcome: string; cpu: CpuSplit }> => {
       let firstMade: number | undefined;
+      // The helper may be alive from the round before (it idles out after 15 s) or start now.
+      const helperAtStart = runner.helperPid;
+      const [job0, host0, machine0] = [cpu.of(helperAtStart), cpu.host(), cpu.machine()];
       const started = performance.now();
       const watch = runner.onDidChange(() => {
         if (firstMade === undefined && (runner.jobs[0]?.tally.counts.made ?? 0) > 0) firstMade = performance.now() - started;
@@ -84,14 +113,16 @@ suite('bench: extension host responsiveness', () => {
       const seconds = (performance.now() - started) / 1000;
       h.disable();
       watch.dispose();
-      return { seconds, ...delays(h), firstMade, outcome: `${outcome.status}: ${outcome.message}` };
+      const job = cpu.of(runner.helperPid) - (runner.helperPid === helperAtStart ? job0 : 0);
+      const used = split(job, cpu.host() - host0, cpu.machine() - machine0);
+      return { seconds, ...delays(h), firstMade, outcome: `${outcome.status}: ${outcome.message}`, cpu: used };
     };
 
     // Alternating order (CLI first, then editor first, ...), so that a drift of the machine's
     // speed does not favour one side; each round's ratio and the median are printed.
-    const rounds: { cli: { seconds: number; p99: number }; editor: Awaited<ReturnType<typeof editorRun>> }[] = [];
+    const rounds: { cli: Awaited<ReturnType<typeof cliRun>>; editor: Awaited<ReturnType<typeof editorRun>> }[] = [];
     for (let r = 0; r < ROUNDS; r++) {
-      let cli: { seconds: number; p99: number };
+      let cli: Awaited<ReturnType<typeof cliRun>>;
       let editor: Awaited<ReturnType<typeof editorRun>>;
       if (r % 2 === 0) {
         cli = await cliRun(dir);
@@ -106,6 +137,7 @@ suite('bench: extension host responsiveness', () => {
           `CLI ${cli.seconds.toFixed(1)} s (${(IMAGES / cli.seconds).toFixed(2)} img/s); editor / CLI images per second ${(cli.seconds / editor.seconds).toFixed(3)}; ` +
           `extension host event-loop delay p99 during the job ${editor.p99.toFixed(2)} ms (p50 ${editor.p50.toFixed(2)}, max ${editor.max.toFixed(1)}), during the CLI ${cli.p99.toFixed(2)} ms`,
       );
+      console.log(`BENCH round ${r + 1} CPU seconds: editor run ${cpuText(editor.cpu)}; CLI run ${cpuText(cli.cpu)}`);
     }
     clearInterval(sampler);
     const rssAfter = mb();

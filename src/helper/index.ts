@@ -15,8 +15,8 @@ import { priorityMode, runProcessInBackground } from '../core/priority';
 
 /** The pool's threads idle out after 10 s (pool default); the process follows a little later. */
 const IDLE_EXIT_MS = Number(process.env.FT_HELPER_IDLE_MS) || 15_000;
-/** Progress messages at most this often per job (the notification redraws at 10 Hz). */
-const PROGRESS_INTERVAL_MS = 50;
+/** Progress messages at most this often per job (the window redraws at most every 250 ms). */
+const PROGRESS_INTERVAL_MS = 100;
 
 function send(message: FromHelper): void {
   // With a callback, a channel that closed mid-send reports to it instead of throwing EPIPE as

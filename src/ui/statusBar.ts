@@ -16,7 +16,7 @@ export interface WatchState {
 }
 
 /**
- * Owns the one status bar item: hidden until something runs, a spinner with images done / total
+ * Owns the one status bar item: hidden until something runs, a sync icon with images done / total
  * across jobs while work runs, then the outcome for a while, then hidden again; while folders are
  * watched (`thumbnails.watch`), an eye instead of hidden.
  */
@@ -69,9 +69,12 @@ export class ThumbnailStatusBar extends Disposable {
     if (jobs.length > 0) {
       const watchOnly = jobs.every((j) => j.mode === 'watch');
       if (!watchOnly) this._userJobSinceIdle = true;
+      // A still icon: the count moving shows the progress. A spinning one is redrawn 60 times a
+      // second for the whole job, which cost ~15% of a core where the window draws in software
+      // (code-server in a browser without a GPU; bench/README.md, "Eighth round").
       this._item.text = watchOnly
-        ? `$(sync~spin) ${vscode.l10n.t('Thumbnails: watching, {0}', statusCount(jobs))}`
-        : `$(sync~spin) ${vscode.l10n.t('Thumbnails {0}', statusCount(jobs))}`;
+        ? `$(sync) ${vscode.l10n.t('Thumbnails: watching, {0}', statusCount(jobs))}`
+        : `$(sync) ${vscode.l10n.t('Thumbnails {0}', statusCount(jobs))}`;
       this._item.tooltip = [
         watchOnly ? vscode.l10n.t('Making thumbnails of changed photos (click to show the log):') : vscode.l10n.t('Generating thumbnails (click to show the log):'),
         ...jobs.map(jobLine),

@@ -3,9 +3,8 @@
  *
  * Used for the small thumbnails (here 256 px and below) made from an already well-filtered,
  * larger level: each output pixel is the exact area-weighted mean of the source pixels it covers.
- * A libvips resize to a tiny size costs ~2 ms of fixed setup per call whatever the input (bench
- * notes in render.ts); this costs well under 1 ms per small size and, being an average, never
- * rings or sharpens. Only for shrinking (dw <= sw, dh <= sh).
+ * A libvips resize costs ~2 ms of fixed set-up per call whatever the size (bench/README.md, "What
+ * was measured and decided"); this costs a fraction of that and, being an average, never rings. Only for shrinking (dw <= sw, dh <= sh).
  */
 export function areaDownscale(
   src: Uint8Array,

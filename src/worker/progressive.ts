@@ -4,8 +4,8 @@
  * A progressive JPEG sends its DCT coefficients in several scans: a band of coefficients
  * (spectral selection, Ss..Se) at reduced precision, then refinement scans adding one bit at a
  * time (successive approximation, Ah -> Al). libjpeg decodes every scan whatever the output
- * scale, and the refinement scans are its slowest code: a 16 MB 5640x3172 wallpaper takes
- * ~0.7 s to decode at 1/4 scale, ~0.26 s without its last two bit planes.
+ * scale, and the refinement scans are its slowest code (a big wallpaper decodes at 1/4 in about
+ * a third of the time without its last two bit planes).
  *
  * Those bit planes are below what a thumbnail can show when the file was saved fine enough:
  * a refinement scan is left out when, without it, every coefficient the shrunk decode reads is
@@ -15,11 +15,9 @@
  * reads: at 1/s, the top-left (8/s)x(8/s) of each block (twice that for chroma that libjpeg
  * upsamples through a bigger IDCT). Only when the decode shrinks by 2 or more.
  *
- * Measured: decoded pixels move by at most 3-5 levels of 255 (PSNR 49-55 dB against the full
- * decode, on the benchmark's wallpapers and on generated pictures saved at quality 90-100),
- * and the written quality-65 thumbnails are as close to the exact resize as without trimming
- * (30.44 vs 30.45 dB, 41.61 vs 41.69 dB: the four wallpapers it applies to, within 0.1 dB).
- * Files saved at quality 85 or less are left whole.
+ * Decoded pixels move by a few levels of 255 and the thumbnails stay as close to an exact
+ * resize as without it (bench/README.md, "Second round of decisions"). Files saved at quality 85
+ * or less are left whole.
  *
  * A scan is only left out when no later scan refines the same coefficients (the refinement's
  * bits would be misread without it). Anything unexpected (not progressive, cut off, no end
