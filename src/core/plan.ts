@@ -39,7 +39,7 @@ export async function planSource(
   try {
     const st = await stat(source);
     checkKind(source, st.isFile(), st.size);
-    identity = { bytes: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino };
+    identity = { bytes: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, dev: st.dev, ino: st.ino };
   } catch (error) {
     const failure = error instanceof FileError ? error : openError(source, error);
     return { kind: 'fail', code: failure.code, message: failure.message };

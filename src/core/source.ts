@@ -28,6 +28,8 @@ export interface SourceHeader extends DecodeFacts {
 export interface FileIdentity {
   bytes: number;
   mtimeMs: number;
+  /** Changes with every write and every utimes(): a file rewritten in place with its old time restored still shows. */
+  ctimeMs: number;
   dev: number;
   ino: number;
 }
@@ -76,7 +78,7 @@ export function readSourceFactsSync(source: string, limits: SourceLimits, planne
   }
   try {
     const st = fstatSync(fd);
-    const identity = { bytes: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino };
+    const identity = { bytes: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, dev: st.dev, ino: st.ino };
     checkKind(source, st.isFile(), st.size);
     if (planned && isSameFile(planned, identity)) return planned;
     const head = Buffer.allocUnsafe(HEAD_BYTES);
@@ -90,7 +92,7 @@ export function readSourceFactsSync(source: string, limits: SourceLimits, planne
 }
 
 export function isSameFile(a: FileIdentity, b: FileIdentity): boolean {
-  return a.ino === b.ino && a.dev === b.dev && a.bytes === b.bytes && a.mtimeMs === b.mtimeMs;
+  return a.ino === b.ino && a.dev === b.dev && a.bytes === b.bytes && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
 }
 
 /** Refuses what is not a regular file with bytes in it. */

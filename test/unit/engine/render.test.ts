@@ -140,6 +140,25 @@ for (const mode of MODES) suite(`engine: render (${mode.name}, main thread)`, ()
     }
   });
 
+  test('a source rewritten in place after planning, its size and time kept, is read again too', async () => {
+    // Same inode, same size, the old modification time restored: only the change time shows it.
+    const src = path.join(dir, 'a.jpg');
+    const [wide, tall] = [readFileSync(await jpeg(path.join(dir, 'w.jpg'), 300, 200)), readFileSync(await jpeg(path.join(dir, 't.jpg'), 120, 260))];
+    const size = Math.max(wide.length, tall.length);
+    const padded = (b: Buffer): Buffer => Buffer.concat([b, Buffer.alloc(size - b.length)]); // after EOI: ignored
+    writeFileSync(src, padded(wide));
+    const time = Math.floor(Date.now() / 1000) - 60; // whole seconds: utimes() can put it back exactly
+    utimesSync(src, time, time);
+    const planned = readSourceFactsSync(src, { maxPixels: DEFAULT_MAX_PIXELS, maxDecodeBytes: 2 ** 28 });
+    const { ino } = statSync(src);
+    await new Promise((r) => setTimeout(r, 20));
+    writeFileSync(src, padded(tall));
+    utimesSync(src, time, time);
+    assert.deepEqual([statSync(src).ino, statSync(src).size, statSync(src).mtimeMs], [ino, planned.bytes, planned.mtimeMs], 'the same file, size and time');
+    const result = await render({ ...task(src, [{ width: 64, height: 64 }]), facts: planned });
+    assert.deepEqual(result.ok && [result.width, result.height], [120, 260]);
+  });
+
   test('a file of the user where a thumbnail goes is never replaced; thumbnails of ours are, marked or stamped', async () => {
     const src = await jpeg(path.join(dir, 'a.jpg'), 300, 200);
     const [mine, theirs] = [{ width: 64, height: 64 }, { width: 32, height: 32 }];
