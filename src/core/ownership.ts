@@ -7,7 +7,7 @@
  * (stamp.ts) cannot do this alone: it is a claim relative to the source, and an orphan has none.
  * Plain Node.
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 /** The comment's text. Changing it orphans every thumbnail made before: never change it. */
@@ -84,19 +84,5 @@ export async function fileHasMark(file: string): Promise<boolean> {
     return false;
   } finally {
     await handle.close();
-  }
-}
-
-/** {@link fileHasMark} on the calling thread: for a render worker, which has nothing else to do meanwhile. */
-export function fileHasMarkSync(file: string): boolean {
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOFOLLOW ?? 0));
-    const head = Buffer.alloc(MARK_HEAD_BYTES);
-    return fstatSync(fd).isFile() && hasMark(head.subarray(0, readSync(fd, head, 0, MARK_HEAD_BYTES, 0)));
-  } catch {
-    return false;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }

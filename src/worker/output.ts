@@ -6,8 +6,6 @@
 import { closeSync, constants, futimesSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { FailureCode, FileError, describeError } from '../core/errors';
-import { fileHasMarkSync } from '../core/ownership';
-import { isOwnStamp } from '../core/stamp';
 import { resolvesAsNamed, type OutputRoot, type RenderOutput } from '../core/task';
 
 /** Writes the encoded thumbnail to an open file; throws (with an errno `code`) when it cannot. */
@@ -30,16 +28,12 @@ export function writeAll(fd: number, bytes: Uint8Array): void {
  * The folders a task's thumbnails go to, checked level by level for every thumbnail (a level
  * checked once could be swapped for a link before the next size): created one level at a time
  * below the chosen folder (a recursive mkdir would create through a planted link) and refused
- * when any level is a symbolic link. A file already where a thumbnail goes is replaced only when
- * this tool made it, by the same rules as Clean's (tidyFolder.ts): its mark, or, made before
- * thumbnails carried one, its stamp for this source.
+ * when any level is a symbolic link.
  */
 export class OutputFolders {
   constructor(
     private readonly source: string,
     private readonly root: OutputRoot,
-    /** The source's modification time: what an unmarked thumbnail of ours is stamped from. */
-    private readonly sourceMtimeMs: number,
   ) {}
 
   /**
@@ -56,7 +50,6 @@ export class OutputFolders {
     let tempReal: string | undefined;
     try {
       this.ensure(folder, out.dest);
-      this.checkReplaceable(out.dest);
       fd = openSync(out.temp, CREATE_TEMP, 0o666);
       tempReal = path.join(this.checkInside(folder, fd), path.basename(out.temp));
       encode(fd);
@@ -108,18 +101,6 @@ export class OutputFolders {
         throw new FileError(FailureCode.OUTPUT_NOT_WRITABLE, this.source, `its thumbnail ${dest} cannot be written: ${current} is a file, not a folder`);
       }
     }
-  }
-
-  /** Throws unless `dest` is free, or holds a thumbnail this tool made: a user's file is never replaced. */
-  private checkReplaceable(dest: string): void {
-    const st = lstatIfAny(dest);
-    if (st === undefined) return;
-    if (st.isFile() && (isOwnStamp(st.mtimeMs, this.sourceMtimeMs) || fileHasMarkSync(dest))) return;
-    throw new FileError(
-      FailureCode.OUTPUT_NOT_WRITABLE,
-      this.source,
-      `its thumbnail ${dest} would replace a ${st.isFile() ? 'file' : 'folder or link'} this tool did not make; it was left alone (move it away to make the thumbnail)`,
-    );
   }
 
   /**

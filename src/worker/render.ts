@@ -69,7 +69,7 @@ async function render(task: RenderTask, context: RenderContext): Promise<RenderR
     {
       source,
       outputs: task.outputs,
-      folders: new OutputFolders(source, task.root, facts.mtimeMs),
+      folders: new OutputFolders(source, task.root),
       quality,
       stampSeconds: thumbnailStampMs(facts.mtimeMs, quality) / 1000,
       codec: context.turbo,

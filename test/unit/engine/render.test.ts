@@ -8,7 +8,7 @@ import { BIG_DECODE_BUDGET_MB, DEFAULT_MAX_DECODE_MB, DecodeBudget, newBudgetMem
 import type { TurboJpeg } from '../../../src/native/turbojpeg';
 import { DEFAULT_MAX_PIXELS, type RenderResult, type RenderTask } from '../../../src/core/task';
 import { thumbnailPath } from '../../../src/core/plan';
-import { isStampCurrent, thumbnailStampMs } from '../../../src/core/stamp';
+import { isStampCurrent } from '../../../src/core/stamp';
 import { renameSync, statSync, utimesSync } from 'node:fs';
 import { readSourceFactsSync } from '../../../src/core/source';
 import { hasMark } from '../../../src/core/ownership';
@@ -157,24 +157,6 @@ for (const mode of MODES) suite(`engine: render (${mode.name}, main thread)`, ()
     assert.deepEqual([statSync(src).ino, statSync(src).size, statSync(src).mtimeMs], [ino, planned.bytes, planned.mtimeMs], 'the same file, size and time');
     const result = await render({ ...task(src, [{ width: 64, height: 64 }]), facts: planned });
     assert.deepEqual(result.ok && [result.width, result.height], [120, 260]);
-  });
-
-  test('a file of the user where a thumbnail goes is never replaced; thumbnails of ours are, marked or stamped', async () => {
-    const src = await jpeg(path.join(dir, 'a.jpg'), 300, 200);
-    const [mine, theirs] = [{ width: 64, height: 64 }, { width: 32, height: 32 }];
-    // An unmarked thumbnail made before the mark existed: it carries our stamp for this source.
-    const old = thumbnailPath(src, 'thumbnails', mine);
-    await jpeg(old, 64, 43);
-    const stamp = thumbnailStampMs(statSync(src).mtimeMs, 65) / 1000;
-    utimesSync(old, stamp, stamp);
-    // A photo of the user's own, saved where the 32 px thumbnail goes.
-    const users = thumbnailPath(src, 'thumbnails', theirs);
-    const before = readFileSync(await jpeg(users, 40, 30));
-    const f = failure(await render(task(src, [mine, theirs])));
-    assert.equal(f.code, 'OUTPUT_NOT_WRITABLE');
-    assert.match(f.message, /32x32\/a\.jpg would replace a file this tool did not make; it was left alone/);
-    assert.deepEqual(readFileSync(users), before, "the user's file is untouched");
-    assert.ok(hasMark(readFileSync(old)), 'the old unmarked thumbnail of ours was replaced');
   });
 
   test('a source replaced after planning is read again: its own header, not the planned one', async () => {

@@ -122,7 +122,7 @@ suite('safety: planted symbolic links are never written through', () => {
   test('a link swapped in while a thumbnail is written: refused before the rename, its temp removed', () => {
     const size = path.join(photos, 'thumbnails', '32x32');
     mkdirSync(size, { recursive: true });
-    const folders = new OutputFolders(path.join(photos, 'a.jpg'), outputRoot(photos), 0);
+    const folders = new OutputFolders(path.join(photos, 'a.jpg'), outputRoot(photos));
     const dest = path.join(size, 'a.jpg');
     const out = { width: 32, height: 32, dest, temp: path.join(size, tempName('test', 1)) };
     assert.throws(
@@ -154,7 +154,7 @@ suite('safety: links swapped in between the sizes of one image, or after the sca
     const elsewhere = path.join(dir, 'elsewhere');
     mkdirSync(path.join(photos, 'sub'), { recursive: true });
     mkdirSync(elsewhere);
-    const folders = new OutputFolders(path.join(photos, 'sub', 'a.jpg'), outputRoot(photos), 0);
+    const folders = new OutputFolders(path.join(photos, 'sub', 'a.jpg'), outputRoot(photos));
     const out = (box: string) => {
       const dest = path.join(photos, 'sub', 'thumbnails', box, 'a.jpg');
       return { width: 1, height: 1, dest, temp: path.join(path.dirname(dest), tempName('test', 1)) };
