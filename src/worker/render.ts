@@ -61,9 +61,11 @@ async function render(task: RenderTask, context: RenderContext): Promise<RenderR
   const header = facts.header ?? (await headerFromDecoder(source, facts.bytes, task.maxPixels));
   if (!facts.header) checkHeader(source, header, facts.bytes, task);
   // Orientations 5..8 swap width and height once applied.
-  const [width, height] = header.orientation >= 5 ? [header.height, header.width] : [header.width, header.height];
+  const { width, height } = header.orientation >= 5 ? { width: header.height, height: header.width } : header;
   const targets = targetsFor(task.outputs, width, height);
-  const decoded = await decode(task, context, header, targets[0]);
+  // libjpeg's DCT scaling as sharp's shrink-on-load picks it for the upright image and the largest size.
+  const shrink = sharpJpegShrink(Math.min(width / targets[0].width, height / targets[0].height));
+  const decoded = await decode(task, context, header, shrink, targets[0]);
   checkCancelled(task);
   const thumbnails = await writeThumbnails(
     {
@@ -85,10 +87,14 @@ async function render(task: RenderTask, context: RenderContext): Promise<RenderR
  * The one decode, to the largest thumbnail's pixels: through libjpeg-turbo when the file allows
  * and it loaded, else sharp. A big progressive decode first waits for room in the pool-wide budget.
  */
-async function decode(task: RenderTask, context: RenderContext, header: SourceHeader, largest: Target): Promise<{ pixels: Pixels; fast: boolean }> {
+async function decode(
+  task: RenderTask,
+  context: RenderContext,
+  header: SourceHeader,
+  shrink: 1 | 2 | 4 | 8,
+  largest: Target,
+): Promise<{ pixels: Pixels; fast: boolean }> {
   const { source } = task;
-  const upright = header.orientation >= 5 ? { width: header.height, height: header.width } : header;
-  const shrink = sharpJpegShrink(Math.min(upright.width / largest.width, upright.height / largest.height));
   const reserveMB = context.budget ? bigDecodeMB(header) : 0;
   if (reserveMB > 0) context.budget!.enter(reserveMB, () => checkCancelled(task));
   try {
