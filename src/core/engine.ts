@@ -99,7 +99,7 @@ export type RenderRunner = Pick<ThumbnailPool, 'run' | 'waitForRoom' | 'stats'>;
 /**
  * Creates the render pool. Starts no thread until the first job. `workerFile` is the worker
  * entry: `path.join(__dirname, 'worker.js')` from the bundles, out/src/worker/index.js in tests.
- * `size` 0 means one worker per core (the measured optimum on 2 cores, see bench/engine).
+ * `size` 0 means one worker per core (the measured optimum on 2 cores, bench/README.md, "What was measured and decided").
  * `turbojpeg` is the fast path's addon (src/native/turbojpeg.c), by default turbojpeg.node beside
  * the worker file; the workers render with sharp alone where it is missing or cannot load.
  */
@@ -121,7 +121,7 @@ export function createThumbnailPool(options: {
       turbojpeg: options.turbojpeg ?? path.join(path.dirname(options.workerFile), 'turbojpeg.node'),
     },
     // Workers allocate little on the JS heap (pixels live in external buffers); a small young
-    // generation cut ~10-20 MB of peak memory per run at no measured speed cost (bench/engine).
+    // generation cut ~10-20 MB of peak memory per run at no measured speed cost (bench/README.md).
     resourceLimits: { maxYoungGenerationSizeMb: 4 },
   });
 }

@@ -76,8 +76,8 @@ export function fastLanczos(codec: TurboJpeg): Resize {
 }
 
 /**
- * The levels below the top: a size of about half the top or more is resized by libvips
- * (Lanczos 3, `resize`) from the top's pixels, as sharp as a good filter gets; a smaller one is
+ * The levels below the top: a size of about half the top or more is resized with Lanczos 3
+ * (`resize`) from the top's pixels, as sharp as a good filter gets; a smaller one is
  * area-averaged in JS from the smallest level about twice its size (1024 -> 512 -> 256 ...),
  * which cannot ring and costs a fraction of a libvips call's fixed setup (bench/README.md,
  * "What was measured and decided").
