@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { FileError, type FailureCodeName } from './errors';
 import { scanImages, scanOptionsFor } from './scan';
 import { boxName, type Box, type ThumbnailSettings } from './settings';
-import { checkKind, openError, type FileIdentity } from './source';
+import { checkKind, identityOf, openError, type FileIdentity } from './source';
 import { isStampCurrent } from './stamp';
 
 /** One thumbnail a source should have. */
@@ -39,7 +39,7 @@ export async function planSource(
   try {
     const st = await stat(source);
     checkKind(source, st.isFile(), st.size);
-    identity = { bytes: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, dev: st.dev, ino: st.ino };
+    identity = identityOf(st);
   } catch (error) {
     const failure = error instanceof FileError ? error : openError(source, error);
     return { kind: 'fail', code: failure.code, message: failure.message };

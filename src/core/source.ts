@@ -4,7 +4,7 @@
  * them while planning and carries them in the task; the worker reads them again only when the
  * file changed since, or when a task comes without them.
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { checkDecodeMemory, type DecodeFacts } from './decodeMemory';
 import { FailureCode, FileError, describeError } from './errors';
@@ -78,7 +78,7 @@ export function readSourceFactsSync(source: string, limits: SourceLimits, planne
   }
   try {
     const st = fstatSync(fd);
-    const identity = { bytes: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, dev: st.dev, ino: st.ino };
+    const identity = identityOf(st);
     checkKind(source, st.isFile(), st.size);
     if (planned && isSameFile(planned, identity)) return planned;
     const head = Buffer.allocUnsafe(HEAD_BYTES);
@@ -89,6 +89,11 @@ export function readSourceFactsSync(source: string, limits: SourceLimits, planne
   } finally {
     closeSync(fd);
   }
+}
+
+/** The identity of a file from its stat (or fstat). */
+export function identityOf(st: Stats): FileIdentity {
+  return { bytes: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, dev: st.dev, ino: st.ino };
 }
 
 export function isSameFile(a: FileIdentity, b: FileIdentity): boolean {
