@@ -42,14 +42,19 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-/** dist/ without turbojpeg.node, in out/ (so that node_modules still resolves): renders with sharp alone. */
+/**
+ * dist/ without turbojpeg.node, in out/ (so that node_modules still resolves): renders with sharp
+ * alone. Copied afresh once per bench run, from the dist/ this run built.
+ */
+let sharpOnly: string | undefined;
 function sharpOnlyCli(): string {
-  const dir = path.join(ROOT, 'out', 'sharp-only');
-  if (!existsSync(dir)) {
-    mkdirSync(dir, { recursive: true });
-    for (const f of readdirSync(path.join(ROOT, 'dist'))) if (!f.endsWith('.node')) cpSync(path.join(ROOT, 'dist', f), path.join(dir, f));
+  if (sharpOnly === undefined) {
+    const dir = path.join(ROOT, 'out', 'sharp-only');
+    rmSync(dir, { recursive: true, force: true });
+    cpSync(path.join(ROOT, 'dist'), dir, { recursive: true, filter: (f) => !f.endsWith('.node') });
+    sharpOnly = path.join(dir, 'cli.js');
   }
-  return path.join(dir, 'cli.js');
+  return sharpOnly;
 }
 
 /** `--before <cli.js>`: another build of ours (e.g. the last release's dist/cli.js) as the design 'before'. */
