@@ -24,10 +24,13 @@ const ROOT = path.resolve(__dirname, '../../..');
  * The CLI remaking every thumbnail of `dir`, started as the helper is: its seconds, and this
  * extension host's event-loop delay meanwhile (the same files appear; only the process differs).
  */
-async function cliRun(dir: string): Promise<{ seconds: number; p99: number; cpu: CpuSplit }> {
+async function cliRun(dir: string, helperPid: () => number | undefined): Promise<{ seconds: number; p99: number; cpu: CpuSplit; rest: string }> {
   const h = monitorEventLoopDelay({ resolution: 1 });
   h.enable();
-  const [job0, host0, machine0] = [cpu.reapedChildren(), cpu.host(), cpu.machine()];
+  const [job0, host0, machine0, procs0] = [cpu.reapedChildren(), cpu.host(), cpu.machine(), processCpu()];
+  // An idle helper left by the editor's run may exit meanwhile: its CPU time is then reaped too.
+  const helper = helperPid();
+  const helperCpu = cpu.of(helper);
   const started = performance.now();
   const code = await new Promise<number | null>((resolve) => {
     const child = spawn(process.execPath, ['--expose-gc', path.join(ROOT, 'dist', 'cli.js'), dir, '--force', '--json'], { env: helperEnv(process.env), stdio: 'ignore' });
@@ -35,8 +38,9 @@ async function cliRun(dir: string): Promise<{ seconds: number; p99: number; cpu:
   });
   h.disable();
   if (code !== 0) throw new Error(`cli exited with ${code}`);
-  const used = split(cpu.reapedChildren() - job0, cpu.host() - host0, cpu.machine() - machine0);
-  return { seconds: (performance.now() - started) / 1000, p99: h.percentile(99) / 1e6, cpu: used };
+  const reapedHelper = helper !== undefined && helperPid() !== helper ? helperCpu : 0;
+  const used = split(cpu.reapedChildren() - job0 - reapedHelper, cpu.host() - host0, cpu.machine() - machine0);
+  return { seconds: (performance.now() - started) / 1000, p99: h.percentile(99) / 1e6, cpu: used, rest: topUsers(procs0, processCpu(), [process.pid]) };
 }
 
 /**
@@ -62,6 +66,37 @@ interface CpuSplit {
 }
 const split = (job: number, host: number, machine: number): CpuSplit => ({ job, host, rest: machine - job - host });
 const cpuText = (c: CpuSplit): string => `job ${c.job.toFixed(1)}, extension host ${c.host.toFixed(1)}, the rest ${c.rest.toFixed(1)}`;
+
+/**
+ * CPU seconds of every live process, keyed by pid, with a name that tells Chromium's processes
+ * apart (`chrome --type=renderer`): what "the rest" of a run was spent on.
+ */
+function processCpu(): Map<number, { name: string; cpu: number }> {
+  const all = new Map<number, { name: string; cpu: number }>();
+  for (const entry of fs.readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const type = /--type=([\w-]+)/.exec(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'))?.[1];
+      all.set(pid, { name: type ? `${comm} ${type}` : comm, cpu: cpu.of(pid) });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return all;
+}
+
+/** The biggest users of CPU between two processCpu() snapshots, by name, skipping the given pids. */
+function topUsers(before: ReturnType<typeof processCpu>, after: ReturnType<typeof processCpu>, skip: (number | undefined)[]): string {
+  const byName = new Map<string, number>();
+  for (const [pid, { name, cpu: used }] of after) {
+    if (skip.includes(pid)) continue;
+    byName.set(name, (byName.get(name) ?? 0) + used - (before.get(pid)?.cpu ?? 0));
+  }
+  return [...byName].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([name, s]) => `${name} ${s.toFixed(1)}`).join(', ');
+}
 
 /** Event-loop delay percentiles of this extension host, in ms. */
 function delays(h: ReturnType<typeof monitorEventLoopDelay>): { p50: number; p99: number; max: number } {
@@ -97,11 +132,11 @@ suite('bench: extension host responsiveness', () => {
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, mb())), 50);
 
     /** The job in the editor (the helper process): its seconds, the event-loop delay meanwhile, the first image's time. */
-    const editorRun = async (): Promise<{ seconds: number; p50: number; p99: number; max: number; firstMade?: number; outcome: string; cpu: CpuSplit }> => {
+    const editorRun = async (): Promise<{ seconds: number; p50: number; p99: number; max: number; firstMade?: number; outcome: string; cpu: CpuSplit; rest: string }> => {
       let firstMade: number | undefined;
       // The helper may be alive from the round before (it idles out after 15 s) or start now.
       const helperAtStart = runner.helperPid;
-      const [job0, host0, machine0] = [cpu.of(helperAtStart), cpu.host(), cpu.machine()];
+      const [job0, host0, machine0, procs0] = [cpu.of(helperAtStart), cpu.host(), cpu.machine(), processCpu()];
       const started = performance.now();
       const watch = runner.onDidChange(() => {
         if (firstMade === undefined && (runner.jobs[0]?.tally.counts.made ?? 0) > 0) firstMade = performance.now() - started;
@@ -115,7 +150,8 @@ suite('bench: extension host responsiveness', () => {
       watch.dispose();
       const job = cpu.of(runner.helperPid) - (runner.helperPid === helperAtStart ? job0 : 0);
       const used = split(job, cpu.host() - host0, cpu.machine() - machine0);
-      return { seconds, ...delays(h), firstMade, outcome: `${outcome.status}: ${outcome.message}`, cpu: used };
+      const rest = topUsers(procs0, processCpu(), [process.pid, runner.helperPid]);
+      return { seconds, ...delays(h), firstMade, outcome: `${outcome.status}: ${outcome.message}`, cpu: used, rest };
     };
 
     // Alternating order (CLI first, then editor first, ...), so that a drift of the machine's
@@ -125,11 +161,11 @@ suite('bench: extension host responsiveness', () => {
       let cli: Awaited<ReturnType<typeof cliRun>>;
       let editor: Awaited<ReturnType<typeof editorRun>>;
       if (r % 2 === 0) {
-        cli = await cliRun(dir);
+        cli = await cliRun(dir, () => runner.helperPid);
         editor = await editorRun();
       } else {
         editor = await editorRun();
-        cli = await cliRun(dir);
+        cli = await cliRun(dir, () => runner.helperPid);
       }
       rounds.push({ cli, editor });
       console.log(
@@ -138,6 +174,7 @@ suite('bench: extension host responsiveness', () => {
           `extension host event-loop delay p99 during the job ${editor.p99.toFixed(2)} ms (p50 ${editor.p50.toFixed(2)}, max ${editor.max.toFixed(1)}), during the CLI ${cli.p99.toFixed(2)} ms`,
       );
       console.log(`BENCH round ${r + 1} CPU seconds: editor run ${cpuText(editor.cpu)}; CLI run ${cpuText(cli.cpu)}`);
+      console.log(`BENCH round ${r + 1} the rest's biggest users, CPU seconds: editor run ${editor.rest}; CLI run ${cli.rest}`);
     }
     clearInterval(sampler);
     const rssAfter = mb();

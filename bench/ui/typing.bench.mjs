@@ -7,7 +7,9 @@
 // asserts nothing.
 //
 //   node bench/ui/typing.bench.mjs [--images 160] [--rounds 2] [--modes normal,threads,background]
-//                                  [--idle-s 8] [--job-s 12] [--interval-ms 100]
+//                                  [--idle-s 8] [--job-s 12] [--interval-ms 100] [--profile <dir>]
+// --profile writes a CPU profile of the window's renderer for each phase (idle, during) as
+// <dir>/<mode>-<round>-<phase>.cpuprofile, for Chromium's DevTools or a script.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +28,7 @@ const MODES = opt('modes', 'normal,threads,background').split(',');
 const IDLE_S = Number(opt('idle-s', 8));
 const JOB_S = Number(opt('job-s', 12));
 const INTERVAL_MS = Number(opt('interval-ms', 100));
+const PROFILE_DIR = opt('profile', undefined);
 /** A frame gap longer than this is a stall (three missed frames at 60 Hz). */
 const STALL_MS = 50;
 
@@ -100,8 +103,14 @@ function instrument() {
   }).observe({ type: 'longtask', buffered: false });
 }
 
-/** Types words of letters at a steady pace for `seconds`, a new line every 40 letters. */
-async function typeFor(page, seconds) {
+/** Types words of letters at a steady pace for `seconds`, a new line every 40 letters; with `profile`, under the CPU profiler. */
+async function typeFor(page, seconds, profile) {
+  const cdp = profile && await page.context().newCDPSession(page);
+  if (cdp) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+    await cdp.send('Profiler.start');
+  }
   await page.evaluate(() => window.__ft.reset());
   const end = Date.now() + seconds * 1000;
   const letters = 'thequickbrownfoxjumpsoverthelazydog';
@@ -112,6 +121,12 @@ async function typeFor(page, seconds) {
     await new Promise((r) => setTimeout(r, Math.max(0, INTERVAL_MS - (Date.now() - t0))));
   }
   await page.waitForTimeout(500); // the last keys' frames
+  if (cdp) {
+    const { profile: data } = await cdp.send('Profiler.stop');
+    fs.mkdirSync(path.dirname(profile), { recursive: true });
+    fs.writeFileSync(profile, JSON.stringify(data));
+    await cdp.detach();
+  }
   return page.evaluate(() => {
     const ft = window.__ft;
     ft.recording = false;
@@ -172,7 +187,7 @@ async function runFromContextMenu(page, folder, entry) {
 /** The round's server and browser, stopped also when the bench is interrupted (code-server keeps an orphaned extension host, and so the job, running). */
 const live = {};
 
-async function round(mode, workspace, vsix, log) {
+async function round(mode, roundNumber, workspace, vsix, log) {
   const runDir = makeRunDir('typing');
   let server;
   let browser;
@@ -193,7 +208,8 @@ async function round(mode, workspace, vsix, log) {
     await page.locator('.part.editor .monaco-editor .view-lines').click();
     await page.evaluate(instrument);
     await page.waitForTimeout(4000); // the workbench's start-up work settles
-    const idle = await typeFor(page, IDLE_S);
+    const profileOf = (phase) => PROFILE_DIR && path.resolve(PROFILE_DIR, `${mode}-${roundNumber}-${phase}.cpuprofile`);
+    const idle = await typeFor(page, IDLE_S, profileOf('idle'));
     await runFromContextMenu(page, 'photos', 'Regenerate Thumbnails (Overwrite)');
     // Regenerate asks first when it would overwrite more than 300 thumbnails (an earlier round's).
     const progress = page.locator('.notifications-toasts .notification-toast', { hasText: 'Regenerating thumbnails for photos' });
@@ -201,7 +217,7 @@ async function round(mode, workspace, vsix, log) {
     await Promise.race([progress.waitFor({ timeout: 30_000 }), question.waitFor({ timeout: 30_000 }).then(() => question.click())]);
     await progress.waitFor({ timeout: 30_000 });
     await page.locator('.part.editor .monaco-editor .view-lines').click();
-    const during = await typeFor(page, JOB_S);
+    const during = await typeFor(page, JOB_S, profileOf('during'));
     const doneToast = page.locator('.notifications-toasts .notification-toast', { hasText: /photos: \d+ new images \(\d+ thumbnails written in [\d.]+ s\)/ });
     const endedBeforeTyping = await doneToast.isVisible();
     await doneToast.waitFor({ timeout: 300_000 });
@@ -236,7 +252,7 @@ const results = [];
 try {
   for (let r = 0; r < ROUNDS; r++) {
     for (const mode of r % 2 === 0 ? MODES : [...MODES].reverse()) {
-      results.push(await round(mode, workspace, vsix, (res) => {
+      results.push(await round(mode, r + 1, workspace, vsix, (res) => {
         console.log(`[typing] round ${r + 1} ${res.mode}: ${res.imagesPerSecond.toFixed(2)} img/s (${res.jobSeconds} s)${res.endedBeforeTyping ? ' JOB ENDED BEFORE THE TYPING DID' : ''}; load ${os.loadavg()[0].toFixed(2)}`);
         console.log(`[typing]   idle:   ${line(res.idle)}`);
         console.log(`[typing]   during: ${line(res.during)}`);
