@@ -8,6 +8,7 @@ import { JobRunner } from './jobs';
 import { ThumbnailLog } from './log';
 import { ThumbnailStatusBar } from './ui/statusBar';
 import { JobSummaryView } from './ui/summary';
+import { YieldWhileTyping } from './ui/typing';
 import { ThumbnailWatcher } from './watch';
 
 /** What activate() returns: the pieces tests look at (no thread has started by then). */
@@ -35,6 +36,7 @@ export function activate(context: vscode.ExtensionContext): ThumbnailsApi {
     runner,
     statusBar,
     watcher,
+    new YieldWhileTyping(runner),
     ...commands.map((c) => vscode.commands.registerCommand(c.id, (uri?: vscode.Uri, uris?: vscode.Uri[], args?: GenerateArgs) => c.execute(uri, uris, args))),
     vscode.commands.registerCommand(clean.id, (uri?: vscode.Uri, uris?: vscode.Uri[], args?: CleanArgs) => clean.execute(uri, uris, args)),
     vscode.commands.registerCommand('thumbnails.removeOldSizes', (args: OldSizesArgs) => clean.removeOldSizes(args)),
@@ -42,7 +44,7 @@ export function activate(context: vscode.ExtensionContext): ThumbnailsApi {
     vscode.commands.registerCommand('thumbnails.showLog', () => log.show()),
     runner.onDidChange(() => void vscode.commands.executeCommand('setContext', 'thumbnails.running', runner.jobs.length > 0)),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration(`${SECTION}.maxWorkers`)) runner.resize(safeMaxWorkers(log)());
+      if (e.affectsConfiguration(`${SECTION}.maxWorkers`)) runner.resize();
       if (e.affectsConfiguration(`${SECTION}.outputFolderName`) || e.affectsConfiguration(`${SECTION}.sizes`)) publishOutputNames();
     }),
     vscode.workspace.onDidChangeWorkspaceFolders(() => publishOutputNames()),

@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import * as vscode from 'vscode';
 import type { JobSummary } from './core/engine';
 import { overlaps } from './core/folders';
@@ -75,11 +76,13 @@ export class JobRunner extends Disposable {
   readonly onDidChange = this._onDidChange.event;
   private _changeTimer: NodeJS.Timeout | undefined;
   private _lastChange = 0;
+  private _yielding = false;
 
-  constructor(helperFile: string, private readonly _logger: Logger, maxWorkers: () => number) {
+  /** `maxWorkers`: the setting's worker count, 0 for one per core. */
+  constructor(helperFile: string, private readonly _logger: Logger, private readonly _maxWorkers: () => number) {
     super();
     const logger = _logger;
-    this._helper = new ThumbnailHelper({ helperFile, logger, size: maxWorkers });
+    this._helper = new ThumbnailHelper({ helperFile, logger, size: () => this._poolSize() });
     this._helper.onDidChange = () => this._changed();
     this._register({ dispose: () => this._helper.dispose() });
     this._register({ dispose: () => clearTimeout(this._changeTimer) });
@@ -104,8 +107,22 @@ export class JobRunner extends Disposable {
     return this._helper.stats;
   }
 
-  resize(size: number): void {
-    this._helper.resize(size);
+  /** Applies a changed `thumbnails.maxWorkers` to the running helper. */
+  resize(): void {
+    this._helper.resize(this._poolSize());
+  }
+
+  /** While the user types, the helper runs one worker fewer (src/ui/typing.ts says why). */
+  setYielding(yielding: boolean): void {
+    if (yielding === this._yielding) return;
+    this._yielding = yielding;
+    this._helper.resize(this._poolSize());
+  }
+
+  private _poolSize(): number {
+    const wanted = this._maxWorkers();
+    const full = wanted > 0 ? wanted : os.availableParallelism();
+    return this._yielding && full > 1 ? full - 1 : full;
   }
 
   /** The running job that `folder` is part of, contains, or lies inside. */

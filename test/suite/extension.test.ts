@@ -6,6 +6,7 @@ import type { GenerateOutcome } from '../../src/commands/generate';
 import { JobTally } from '../../src/core/tally';
 import type { JobRunner } from '../../src/jobs';
 import { ThumbnailStatusBar } from '../../src/ui/statusBar';
+import { TYPING_QUIET_MS } from '../../src/ui/typing';
 import { scopeOf } from '../../src/config';
 import { api, isWholeJpeg, jpegSize, listFiles, makePhotoFolder, workspaceRoot } from './helpers';
 
@@ -347,6 +348,42 @@ suite('Folder Thumbnails in a real extension host', () => {
       assert.equal(runner.poolStats?.size, 3);
     } finally {
       await config.update('maxWorkers', undefined, vscode.ConfigurationTarget.Workspace);
+      await job;
+    }
+  });
+
+  test('while the user types in an editor during a job, the helper runs one worker fewer; it gets it back once typing stops', async function () {
+    this.timeout(90_000);
+    const { runner } = await api();
+    // Camera-sized copies: a job of several seconds, longer than the quiet time.
+    const seeds = await makePhotoFolder('typing-seeds', 3, 4000, 3000, true);
+    const dir = path.join(workspaceRoot(), 'typing');
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir);
+    for (let i = 0; i < 60; i++) fs.copyFileSync(path.join(seeds, fs.readdirSync(seeds).filter((n) => n.endsWith('.jpg'))[i % 3]), path.join(dir, `img-${i}.jpg`));
+    fs.rmSync(seeds, { recursive: true, force: true });
+    const config = vscode.workspace.getConfiguration('thumbnails');
+    await config.update('maxWorkers', 3, vscode.ConfigurationTarget.Workspace);
+    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ content: '' }));
+    const job = generate(dir);
+    try {
+      await until(() => runner.poolStats?.size === 3 && runner.jobs.some((j) => j.started), 20_000);
+      assert.equal(runner.poolStats?.size, 3, 'the full pool before any typing');
+      // A few keys over a second: the pool stays one worker down throughout.
+      for (let i = 0; i < 5; i++) {
+        await editor.edit((b) => b.insert(editor.document.positionAt(editor.document.getText().length), 'a'));
+        await until(() => runner.poolStats?.size === 2, 5000);
+        assert.equal(runner.poolStats?.size, 2, `one worker fewer while typing (key ${i + 1})`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const stopped = Date.now();
+      assert.ok(runner.jobs.length > 0, 'the job still runs (the folder must be big enough for this test)');
+      await until(() => runner.poolStats?.size === 3, 10_000);
+      assert.equal(runner.poolStats?.size, 3, 'the worker is back once typing stopped');
+      assert.ok(Date.now() - stopped >= TYPING_QUIET_MS - 300, `not before the quiet time (${Date.now() - stopped} ms)`);
+    } finally {
+      await config.update('maxWorkers', undefined, vscode.ConfigurationTarget.Workspace);
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
       await job;
     }
   });
