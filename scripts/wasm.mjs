@@ -28,7 +28,7 @@ const OURS = ['src/wasm/codec.c', 'src/wasm/arena.c', 'src/native/resample.c'];
 const HEADERS = ['src/wasm/jconfig.h', 'src/wasm/jconfigint.h', 'src/wasm/arena.h', 'src/native/resample.h'];
 // 1 MiB of C stack; memory starts at 2 MiB and stops at 64 MiB, whatever a hostile file asks
 // (codec.c caps libjpeg's image buffers at 16 MiB; the rest is rows of at most 12 MiB decodes).
-const FLAGS = ['--target=wasm32-wasi', '--sysroot=/usr', '-O3', '-msimd128', '-mmutable-globals', '-DNO_GETENV', '-DNO_PUTENV', '-Wall', '-Wno-unused-parameter'];
+const FLAGS = ['--target=wasm32-wasi', '--sysroot=/usr', '-O3', '-flto', '-msimd128', '-mbulk-memory', '-mnontrapping-fptoint', '-msign-ext', '-mmutable-globals', '-DNO_GETENV', '-DNO_PUTENV', '-Wall', '-Wno-unused-parameter'];
 const LINK = ['-nostartfiles', '-Wl,--no-entry', '-Wl,--export=__stack_pointer', '-Wl,-z,stack-size=1048576', '-Wl,--initial-memory=2097152', '-Wl,--max-memory=67108864', '-Wl,--strip-all'];
 
 const run = (cmd, args, options = {}) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options });
@@ -63,6 +63,14 @@ function unpack(scratch) {
   for (const patch of libraryPatches(path.join(scratch, 'debian'))) {
     console.log(`wasm: applying Debian's ${patch}`);
     run('patch', ['-p1', '-s', '-i', path.join(scratch, 'debian', 'patches', patch)], { cwd: source });
+  }
+  // The Huffman coders' 64-bit bit buffer, which the library gives the x32 ABI (32-bit pointers,
+  // 64-bit registers), for wasm32 too: ~10% faster decodes, the same bits.
+  for (const f of ['jdhuff.h', 'jdhuff.c', 'jchuff.c']) {
+    const text = fs.readFileSync(path.join(source, f), 'utf8');
+    const wide = text.replaceAll('defined(__x86_64__) && defined(__ILP32__)', '(defined(__x86_64__) || defined(__wasm__)) && defined(__ILP32__)');
+    if (wide === text) throw new Error(`${f}: no x32 bit-buffer condition to extend`);
+    fs.writeFileSync(path.join(source, f), wide);
   }
   // jversion.h is the one header its CMake writes besides jconfig*.h, from the year alone.
   const version = fs.readFileSync(path.join(source, 'jversion.h.in'), 'utf8').replace('@COPYRIGHT_YEAR@', '1991-2023');

@@ -12,7 +12,7 @@ import type { RenderResult, RenderTask } from '../core/task';
 import { loadTurboJpeg, type TurboJpeg } from '../native/turbojpeg';
 import { loadWasmCodec } from '../wasm/wasmCodec';
 import { Cancelled, checkCancelled } from './cancelled';
-import { fastDecodable, turboDecode, uprightAndFit } from './fastDecode';
+import { WASM_ENCODE_MAX_PIXELS, fastDecodeFor, turboDecode, uprightAndFit } from './fastDecode';
 import { OutputFolders } from './output';
 import { decodeWithSharp, headerFromDecoder, sharpJpegShrink, trimmedInput } from './sharpDecode';
 import { targetsFor, type Pixels, type Target } from './sizes';
@@ -84,6 +84,7 @@ async function render(task: RenderTask, context: RenderContext): Promise<RenderR
       quality,
       stampSeconds: thumbnailStampMs(facts.mtimeMs, quality) / 1000,
       codec: context.turbo,
+      encodeMaxPixels: context.turboKind === 'wasm' ? WASM_ENCODE_MAX_PIXELS : undefined,
       checkCancelled: () => checkCancelled(task),
     },
     decoded.pixels,
@@ -107,7 +108,7 @@ async function decode(
   const reserveMB = context.budget ? bigDecodeMB(header) : 0;
   if (reserveMB > 0) context.budget!.enter(reserveMB, () => checkCancelled(task));
   try {
-    const fast = context.turbo && fastDecodable(header) ? turboDecode(context.turbo, source, header, shrink) : undefined;
+    const fast = context.turbo && fastDecodeFor(context.turboKind, header, shrink) ? turboDecode(context.turbo, source, header, shrink) : undefined;
     if (fast) return { pixels: await uprightAndFit(source, context.turbo!, fast, header.orientation, largest), fast: true };
     const input = header.progressive && context.trimScans ? trimmedInput(source, shrink) : source;
     return { pixels: await decodeWithSharp(source, input, task.maxPixels, header, largest), fast: false };
