@@ -46,7 +46,7 @@ export interface JobSummary {
   folder: string;
   /** Images rendered. */
   images: number;
-  /** Of those, images decoded through libjpeg-turbo (the fast path, src/native/turbojpeg.c); the rest through sharp. */
+  /** Of those, images decoded through libjpeg-turbo (the fast path: src/native/turbojpeg.c, or its WebAssembly build in src/wasm); the rest through sharp. */
   fastDecodes: number;
   /** Thumbnail files written. */
   thumbnails: number;
