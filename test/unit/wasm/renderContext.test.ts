@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_MAX_DECODE_MB } from '../../../src/core/decodeMemory';
 import { thumbnailPath } from '../../../src/core/plan';
 import { DEFAULT_MAX_PIXELS, type RenderTask } from '../../../src/core/task';
-import { renderContextFor, renderImage } from '../../../src/worker/render';
+import { SHARP_ONLY, renderContextFor, renderImage } from '../../../src/worker/render';
+import { runCli } from '../../fuzz/runCli';
 import { jpeg, nativeHelpersFolder, outputRoot, tempFolder, wasmFile } from '../engine/fixtures';
 
+const CLI = path.resolve(__dirname, '../../../src/cli.js');
 const BOXES = [512, 256, 64].map((s) => ({ width: s, height: s }));
 
 function task(source: string): RenderTask {
@@ -64,5 +66,22 @@ suite('wasm: the renderer picks turbojpeg.node, else turbojpeg.wasm, else sharp'
     assert.deepEqual(small.ok && small.decoder, 'wasm');
     const big = await renderImage(task(await jpeg(path.join(dir, 'big.jpg'), 1100, 1000)), context);
     assert.deepEqual(big.ok && big.decoder, 'sharp');
+  });
+
+  test('the fuzz tier\'s hook (test/fuzz/fastPath.ts) gives the CLI\'s workers turbojpeg.wasm: its thumbnails are that path\'s bytes', async () => {
+    const src = await jpeg(path.join(dir, 'cli', 'a.jpg'), 200, 150);
+    const hidden = path.join(dir, 'hidden.node');
+    const run = await runCli({ cli: CLI, args: [path.dirname(src), '--json', '--sizes', BOXES.map((b) => `${b.width}x${b.height}`).join(',')], timeoutMs: 60_000, rssFile: path.join(dir, 'rss'), turbojpeg: hidden, wasm });
+    assert.equal(run.code, 0, run.stderr);
+    const rendered = async (name: string, context: Parameters<typeof renderImage>[1]): Promise<Buffer[]> => {
+      const copy = path.join(dir, name, 'a.jpg');
+      mkdirSync(path.dirname(copy));
+      copyFileSync(src, copy);
+      assert.equal((await renderImage(task(copy), context)).ok, true);
+      return BOXES.map((b) => readFileSync(thumbnailPath(copy, 'thumbnails', b)));
+    };
+    const cli = BOXES.map((b) => readFileSync(thumbnailPath(src, 'thumbnails', b)));
+    assert.deepEqual(cli, await rendered('wasm', renderContextFor({ turbojpeg: hidden, wasm })));
+    assert.notDeepEqual(cli, await rendered('sharp', SHARP_ONLY), 'sharp alone would make other bytes');
   });
 });
