@@ -14,7 +14,7 @@ const { include_dir: napiHeaders } = createRequire(import.meta.url)('node-api-he
 const glibc = process.platform === 'linux' && Boolean(process.report?.getReport().header.glibcVersionRuntime);
 const helpers = [
   // libturbojpeg is opened with dlopen at load time, not linked.
-  { name: 'turbojpeg', sources: ['turbojpeg.c', 'resample.c'], libs: ['-ldl', '-pthread', '-lm'] },
+  { name: 'turbojpeg', sources: ['turbojpeg.c', 'resample.c', 'resample_napi.c'], libs: ['-ldl', '-pthread', '-lm'] },
 ];
 
 if (!glibc) {

@@ -38,7 +38,9 @@ function nativeHelpers(target) {
 
 function stage(target) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ft-package-${target}-`));
-  for (const f of [...COMMON, ...nativeHelpers(target).map((n) => `dist/${n}`)]) {
+  // turbojpeg.wasm runs everywhere; without the toolchain it is not built, and the check says so.
+  const wasm = fs.existsSync(path.join(root, 'dist', 'turbojpeg.wasm')) ? ['dist/turbojpeg.wasm'] : [];
+  for (const f of [...COMMON, ...wasm, ...nativeHelpers(target).map((n) => `dist/${n}`)]) {
     fs.cpSync(path.join(root, f), path.join(dir, f), { recursive: true });
   }
   fs.cpSync(path.join(targetModules(root, target), 'node_modules'), path.join(dir, 'node_modules'), { recursive: true, verbatimSymlinks: true });

@@ -16,7 +16,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/toolCache.sh"
 PLATFORM_NODE_VERSION=20.20.2
 stub_source="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/test/platforms/processPrng.c"
 
-apt_tools qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross wine64 gcc-mingw-w64-x86-64
+# clang ... libclang-rt-dev-wasm32 build dist/turbojpeg.wasm, which the packages run there.
+apt_tools qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross wine64 gcc-mingw-w64-x86-64 clang lld wasi-libc libclang-rt-dev-wasm32
 
 # unpack_node PACKAGE DIR: the npm package's tarball, unpacked (it is a plain copy of Node's release).
 unpack_node() {

@@ -27,6 +27,12 @@ if [ "$(uname -s)" = Linux ] && ! ldconfig -p 2>/dev/null | grep -q 'libturbojpe
   fi
 fi
 
+# The WebAssembly build's toolchain (scripts/wasm.mjs): without it its tests are skipped.
+if [ "$(uname -s)" = Linux ]; then
+  # shellcheck source=scripts/toolCache.sh
+  (source scripts/toolCache.sh && apt_tools clang lld wasi-libc libclang-rt-dev-wasm32) || echo "turbojpeg.wasm cannot be built here: its tests will be skipped" >&2
+fi
+
 if [ "$tier" = all ] || [ "$tier" = unit ]; then
   run_tier unit npm run --silent test:unit
 fi

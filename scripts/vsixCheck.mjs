@@ -75,6 +75,8 @@ export function checkEntries(entries, size, target, { packageJson, bundled }) {
     ...['package.json', 'package.nls.json', 'readme.md', 'changelog.md', 'LICENSE.txt', manifest.icon ?? 'media/icon.png'].map(ext),
     // libvips is LGPL-3.0, which asks for its text and the GPL's beside the binaries (licenses/README.md).
     ...['licenses/LGPL-3.0.txt', 'licenses/GPL-3.0.txt', 'licenses/README.md'].map(ext),
+    // libjpeg-turbo (dist/turbojpeg.wasm, every target) asks for its licences with its binaries.
+    ...['licenses/libjpeg-turbo/LICENSE.md', 'licenses/libjpeg-turbo/README.ijg', 'dist/turbojpeg.wasm'].map(ext),
     ...['extension', 'helper', 'worker', 'cli'].map((name) => ext(`dist/${name}.js`)),
     ...(t.nativeHelpers ?? []).map((name) => ext(`dist/${name}`)),
     ...readmeImages.filter((src) => !/^https:\/\//.test(src)).map((src) => ext(path.posix.normalize(src))),
@@ -96,6 +98,8 @@ export function checkEntries(entries, size, target, { packageJson, bundled }) {
     if (!required.includes(f) && !own.some((prefix) => f.startsWith(prefix))) problems.push(`unexpected ${f}`);
   }
   for (const src of readmeImages) if (/^[a-z]+:/i.test(src) && !src.startsWith('https://')) problems.push(`README image ${src} is not https`);
+  const wasm = entries.get(ext('dist/turbojpeg.wasm'));
+  if (wasm && !wasm.subarray(0, 4).equals(Buffer.from('\0asm', 'latin1'))) problems.push('extension/dist/turbojpeg.wasm is not a WebAssembly module');
   if (!text('dist/worker.js')?.includes(`@img/${t.sharp}/sharp.node`)) problems.push(`dist/worker.js does not load @img/${t.sharp} (sharp must be bundled)`);
 
   // Every native file is this target's: format, architecture and C library from its headers.

@@ -3,6 +3,7 @@
  * Runs, side by side and alternating, on the same corpus and the same six sizes:
  *   ours      the engine through the CLI (dist/cli.js --force --json), default worker count
  *   ours-sharp  the same without the TurboJPEG fast path: sharp decodes and encodes everything
+ *   ours-wasm   the same with libjpeg-turbo as WebAssembly instead of the native addon (other platforms)
  *   original  one pool task per image and size, each decoding again (the original design)
  *   pillow    Debian's python3-pil, decode once per image, 2 processes
  *   vips      vipsthumbnail: 1024 from the source (64 files per process, 2 parallel), the smaller
@@ -43,18 +44,21 @@ function arg(name: string): string | undefined {
 }
 
 /**
- * dist/ without turbojpeg.node, in out/ (so that node_modules still resolves): renders with sharp
- * alone. Copied afresh once per bench run, from the dist/ this run built.
+ * A copy of dist/ in out/ (so that node_modules still resolves) without turbojpeg.node and, for
+ * `sharp-only`, without turbojpeg.wasm: what the packages for other platforms render with.
+ * Copied afresh once per bench run, from the dist/ this run built.
  */
-let sharpOnly: string | undefined;
-function sharpOnlyCli(): string {
-  if (sharpOnly === undefined) {
-    const dir = path.join(ROOT, 'out', 'sharp-only');
+const copies = new Map<string, string>();
+function distWithout(name: 'sharp-only' | 'wasm-only', drop: RegExp): string {
+  let cli = copies.get(name);
+  if (cli === undefined) {
+    const dir = path.join(ROOT, 'out', name);
     rmSync(dir, { recursive: true, force: true });
-    cpSync(path.join(ROOT, 'dist'), dir, { recursive: true, filter: (f) => !f.endsWith('.node') });
-    sharpOnly = path.join(dir, 'cli.js');
+    cpSync(path.join(ROOT, 'dist'), dir, { recursive: true, filter: (f) => !drop.test(f) });
+    cli = path.join(dir, 'cli.js');
+    copies.set(name, cli);
   }
-  return sharpOnly;
+  return cli;
 }
 
 /** `--before <cli.js>`: another build of ours (e.g. the last release's dist/cli.js) as the design 'before'. */
@@ -73,9 +77,11 @@ const sh = (script: string): { cmd: string; args: string[] } => ({ cmd: 'bash', 
 const DESIGNS: Record<string, Design> = {
   // Executed as the bin is (its shebang sets the malloc arena limit), not as `node cli.js`.
   ours: { name: 'ours', command: (view) => ({ cmd: cliPath(), args: [view, '--force', '--json'] }) },
-  // The same with sharp doing every decode and encode, as on every platform but Linux x64: the
-  // bundles without turbojpeg.node (src/native/turbojpeg.c).
-  'ours-sharp': { name: 'ours-sharp', command: (view) => ({ cmd: sharpOnlyCli(), args: [view, '--force', '--json'] }) },
+  // The same with sharp doing every decode and encode: the bundles without turbojpeg.node
+  // (src/native/turbojpeg.c) or turbojpeg.wasm (src/wasm), as before the WebAssembly build.
+  'ours-sharp': { name: 'ours-sharp', command: (view) => ({ cmd: distWithout('sharp-only', /\.(node|wasm)$/), args: [view, '--force', '--json'] }) },
+  // Every platform but Linux x64: the bundles with turbojpeg.wasm and no turbojpeg.node.
+  'ours-wasm': { name: 'ours-wasm', command: (view) => ({ cmd: distWithout('wasm-only', /\.node$/), args: [view, '--force', '--json'] }) },
   original: {
     name: 'original',
     command: (view, out) => ({ cmd: process.execPath, args: [path.join(__dirname, 'original.js'), view, out, '2'] }),
@@ -186,7 +192,7 @@ function warm(corpus: string): void {
 async function sideBySide(root: string, sets: string[], rounds: number): Promise<Sample[]> {
   const before = beforeDesign();
   if (before) DESIGNS.before = before;
-  const designs = [...(arg('--designs') ?? 'ours,ours-sharp,original,pillow,vips,floor').split(','), ...(before ? ['before'] : [])].filter(
+  const designs = [...(arg('--designs') ?? 'ours,ours-wasm,ours-sharp,original,pillow,vips,floor').split(','), ...(before ? ['before'] : [])].filter(
     (d) => d !== 'vips' || existsSync('/usr/bin/vipsthumbnail'),
   );
   const samples: Sample[] = [];

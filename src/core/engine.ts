@@ -46,7 +46,7 @@ export interface JobSummary {
   folder: string;
   /** Images rendered. */
   images: number;
-  /** Of those, images decoded through libjpeg-turbo (the fast path, src/native/turbojpeg.c); the rest through sharp. */
+  /** Of those, images decoded through libjpeg-turbo (the fast path: src/native/turbojpeg.c, or its WebAssembly build in src/wasm); the rest through sharp. */
   fastDecodes: number;
   /** Thumbnail files written. */
   thumbnails: number;
@@ -101,7 +101,9 @@ export type RenderRunner = Pick<ThumbnailPool, 'run' | 'waitForRoom' | 'stats'>;
  * entry: `path.join(__dirname, 'worker.js')` from the bundles, out/src/worker/index.js in tests.
  * `size` 0 means one worker per core (the measured optimum on 2 cores, bench/README.md, "What was measured and decided").
  * `turbojpeg` is the fast path's addon (src/native/turbojpeg.c), by default turbojpeg.node beside
- * the worker file; the workers render with sharp alone where it is missing or cannot load.
+ * the worker file, and `wasm` the same library as WebAssembly (src/wasm), by default
+ * turbojpeg.wasm there: the workers use the addon where it loads, else the WebAssembly build,
+ * else sharp alone.
  */
 export function createThumbnailPool(options: {
   workerFile: string;
@@ -109,6 +111,7 @@ export function createThumbnailPool(options: {
   idleTimeoutMs?: number;
   logger?: Logger;
   turbojpeg?: string;
+  wasm?: string;
 }): ThumbnailPool {
   return new WorkerPool<RenderTask, RenderResult>({
     filename: options.workerFile,
@@ -119,6 +122,7 @@ export function createThumbnailPool(options: {
     workerData: {
       budget: newBudgetMemory(),
       turbojpeg: options.turbojpeg ?? path.join(path.dirname(options.workerFile), 'turbojpeg.node'),
+      wasm: options.wasm ?? path.join(path.dirname(options.workerFile), 'turbojpeg.wasm'),
     },
     // Workers allocate little on the JS heap (pixels live in external buffers); a small young
     // generation cut ~10-20 MB of peak memory per run at no measured speed cost (bench/README.md).

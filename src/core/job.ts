@@ -226,7 +226,7 @@ export class Job {
       await this.pool.waitForRoom(this.local.signal);
       this.progress.sent(source);
       const result = await this.pool.run(task);
-      if (result.ok) this.progress.made(source, result.thumbnails, result.decoder === 'turbojpeg');
+      if (result.ok) this.progress.made(source, result.thumbnails, result.decoder !== 'sharp');
       else if (result.code !== 'CANCELLED') this.progress.failed(source, result.code, result.message);
     } catch (error) {
       if (this.local.signal.aborted && error instanceof AbortError) return;

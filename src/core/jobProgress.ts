@@ -9,7 +9,7 @@ import type { Logger } from './log';
 export class ProgressTracker {
   private readonly counts: JobProgress = { found: 0, scanDone: false, done: 0, made: 0, skipped: 0, failed: 0, thumbnails: 0 };
   readonly failures: FileFailure[] = [];
-  /** Images decoded through libjpeg-turbo (the fast path). */
+  /** Images decoded through libjpeg-turbo (the fast path, native or WebAssembly). */
   fastDecodes = 0;
   /** Images the scan has yielded so far. */
   private seen = 0;

@@ -70,8 +70,8 @@ export interface RenderTask {
 
 /** Per-file outcome. Expected failures are results, not throws, so pool errors mean crashes only. */
 export type RenderResult =
-  /** `decoder`: what decoded the source, sharp or the TurboJPEG fast path (src/native/turbojpeg.c). */
-  | { ok: true; thumbnails: number; width: number; height: number; decoder: 'sharp' | 'turbojpeg' }
+  /** `decoder`: what decoded the source: sharp, or libjpeg-turbo natively (src/native/turbojpeg.c) or as WebAssembly (src/wasm). */
+  | { ok: true; thumbnails: number; width: number; height: number; decoder: 'sharp' | 'turbojpeg' | 'wasm' }
   | { ok: false; code: FailureCodeName; message: string }
   | { ok: false; code: 'CANCELLED'; message: string };
 

@@ -1,9 +1,10 @@
 /*
  * resample.c: Lanczos 3 resizing of packed 8-bit pixels (1 or 3 channels) on the render thread,
- * part of turbojpeg.node. libvips' resize applies the same filter, but a call costs ~1 ms of
+ * part of turbojpeg.node and of the WebAssembly codec. libvips' resize applies the same filter, but a call costs ~1 ms of
  * thread hand-offs and set-up whatever the size: most of a small image's render (bench/README.md,
  * "Eighth round"). Separable, as libvips and Pillow do it: a horizontal pass into 8-bit rows, then
- * a vertical one, with fixed-point weights that sum to one.
+ * a vertical one, with fixed-point weights that sum to one. Plain C: resample_napi.c is its
+ * Node-API wrapper, and the WebAssembly codec (src/wasm/codec.c) calls it too.
  */
 #include <math.h>
 #include <stdint.h>
@@ -112,25 +113,7 @@ static void vertical(const uint8_t *src, uint8_t *dst, const spans *s, int out_h
   }
 }
 
-/* resize(pixels, width, height, channels, into, newWidth, newHeight): bytes written into `into`. */
-napi_value resample(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
-  int32_t sw, sh, ch, dw, dh;
-  uint8_t *src, *dst;
-  size_t src_len, dst_len;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 7 ||
-      napi_get_buffer_info(env, argv[0], (void **)&src, &src_len) != napi_ok || napi_get_value_int32(env, argv[1], &sw) != napi_ok ||
-      napi_get_value_int32(env, argv[2], &sh) != napi_ok || napi_get_value_int32(env, argv[3], &ch) != napi_ok ||
-      napi_get_buffer_info(env, argv[4], (void **)&dst, &dst_len) != napi_ok || napi_get_value_int32(env, argv[5], &dw) != napi_ok ||
-      napi_get_value_int32(env, argv[6], &dh) != napi_ok) {
-    napi_throw_type_error(env, NULL, "resize(pixels, width, height, channels, into, newWidth, newHeight)");
-    return NULL;
-  }
-  if ((ch != 1 && ch != 3) || sw < 1 || sh < 1 || dw < 1 || dh < 1 || (size_t)sw * sh * ch > src_len || (size_t)dw * dh * ch > dst_len) {
-    napi_throw_range_error(env, NULL, "resize: sizes do not match the buffers");
-    return NULL;
-  }
+int lanczos3_resize(const uint8_t *src, int sw, int sh, int ch, uint8_t *dst, int dw, int dh) {
   spans h = {0}, v = {0};
   uint8_t *mid = malloc((size_t)dw * sh * ch);
   int32_t *acc = malloc(sizeof(int32_t) * dw * ch);
@@ -143,10 +126,5 @@ napi_value resample(napi_env env, napi_callback_info info) {
   free(acc);
   free_spans(&h);
   free_spans(&v);
-  if (!ok) {
-    napi_throw_error(env, "ENOMEM", "resize: out of memory");
-    return NULL;
-  }
-  napi_value result;
-  return napi_create_int64(env, (int64_t)dw * dh * ch, &result) == napi_ok ? result : NULL;
+  return ok;
 }

@@ -18,6 +18,18 @@ export function fastDecodable(header: SourceHeader): boolean {
   return !header.progressive && (header.components === 1 || header.components === 3) && (header.icc === 'none' || header.icc === 'srgb');
 }
 
+// The WebAssembly build (src/wasm) decodes and encodes at about half the native library's speed
+// (no SIMD code), and sharp's calls cost ~2.5 ms each before any work: it pays only for small
+// decodes and small thumbnails, where that fixed cost dominates (bench/README.md, "Ninth round").
+export const WASM_DECODE_MAX_PIXELS = 2 ** 19;
+export const WASM_ENCODE_MAX_PIXELS = 2 ** 18;
+
+/** True when the decode at 1/shrink is for `kind`'s decoder rather than sharp's. */
+export function fastDecodeFor(kind: 'turbojpeg' | 'wasm' | undefined, header: SourceHeader, shrink: number): boolean {
+  if (!fastDecodable(header)) return false;
+  return kind !== 'wasm' || Math.ceil(header.width / shrink) * Math.ceil(header.height / shrink) <= WASM_DECODE_MAX_PIXELS;
+}
+
 // Decodes bigger than this go to sharp, which streams them; this path holds the whole decode:
 // a 12 MP phone photo at 1/2 or a 24 MP camera image at 1/4 for a 1024 px largest size.
 const FAST_DECODE_MAX_BYTES = 12 * 2 ** 20;

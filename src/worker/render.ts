@@ -10,8 +10,9 @@ import { checkHeader, readSourceFactsSync, type SourceHeader } from '../core/sou
 import { thumbnailStampMs } from '../core/stamp';
 import type { RenderResult, RenderTask } from '../core/task';
 import { loadTurboJpeg, type TurboJpeg } from '../native/turbojpeg';
+import { loadWasmCodec } from '../wasm/wasmCodec';
 import { Cancelled, checkCancelled } from './cancelled';
-import { fastDecodable, turboDecode, uprightAndFit } from './fastDecode';
+import { WASM_ENCODE_MAX_PIXELS, fastDecodeFor, turboDecode, uprightAndFit } from './fastDecode';
 import { OutputFolders } from './output';
 import { decodeWithSharp, headerFromDecoder, sharpJpegShrink, trimmedInput } from './sharpDecode';
 import { targetsFor, type Pixels, type Target } from './sizes';
@@ -19,8 +20,10 @@ import { writeThumbnails } from './thumbnails';
 
 /** What a render thread renders with; set up once per thread by {@link renderContextFor}. */
 export interface RenderContext {
-  /** libjpeg-turbo's decoder and encoder (src/native/turbojpeg.c); sharp does everything without it. */
+  /** libjpeg-turbo's decoder and encoder (src/native/turbojpeg.c, or src/wasm); sharp does everything without it. */
   turbo?: TurboJpeg;
+  /** Which `turbo` is: the native addon or the WebAssembly codec. */
+  turboKind?: 'turbojpeg' | 'wasm';
   /** The pool-wide budget for big progressive decodes; none on a thread of its own. */
   budget?: DecodeBudget;
   /** Leave out the progressive scans the shrunk decode cannot show (progressive.ts); off only in tests. */
@@ -34,13 +37,19 @@ export const SHARP_ONLY: RenderContext = { trimScans: true };
  * Sets up a thread that renders: one libvips thread (one image per core beats libvips threads
  * inside one image, and the pool provides the parallelism) and no operation cache (the same
  * input never comes twice). `data` is the pool's workerData: the budget's shared memory and
- * where turbojpeg.node is.
+ * where turbojpeg.node and turbojpeg.wasm are. The native addon where it loads, else the
+ * WebAssembly build of the same library (every other platform), else sharp alone.
  */
 export function renderContextFor(data?: unknown): RenderContext {
   sharp.concurrency(1);
   sharp.cache(false);
-  const { budget, turbojpeg } = (data ?? {}) as { budget?: SharedArrayBuffer; turbojpeg?: string };
-  return { budget: budget && new DecodeBudget(budget), turbo: turbojpeg ? loadTurboJpeg(turbojpeg) : undefined, trimScans: true };
+  const { budget, turbojpeg, wasm } = (data ?? {}) as { budget?: SharedArrayBuffer; turbojpeg?: string; wasm?: string };
+  const context: RenderContext = { budget: budget && new DecodeBudget(budget), trimScans: true };
+  const native = turbojpeg ? loadTurboJpeg(turbojpeg) : undefined;
+  const portable = native || !wasm ? undefined : loadWasmCodec(wasm);
+  if (native) return { ...context, turbo: native, turboKind: 'turbojpeg' };
+  if (portable) return { ...context, turbo: portable, turboKind: 'wasm' };
+  return context;
 }
 
 /** Makes every thumbnail of one source. Never throws for a problem with the file itself. */
@@ -75,12 +84,13 @@ async function render(task: RenderTask, context: RenderContext): Promise<RenderR
       quality,
       stampSeconds: thumbnailStampMs(facts.mtimeMs, quality) / 1000,
       codec: context.turbo,
+      encodeMaxPixels: context.turboKind === 'wasm' ? WASM_ENCODE_MAX_PIXELS : undefined,
       checkCancelled: () => checkCancelled(task),
     },
     decoded.pixels,
     targets,
   );
-  return { ok: true, thumbnails, width, height, decoder: decoded.fast ? 'turbojpeg' : 'sharp' };
+  return { ok: true, thumbnails, width, height, decoder: decoded.fast ? (context.turboKind ?? 'turbojpeg') : 'sharp' };
 }
 
 /**
@@ -98,7 +108,7 @@ async function decode(
   const reserveMB = context.budget ? bigDecodeMB(header) : 0;
   if (reserveMB > 0) context.budget!.enter(reserveMB, () => checkCancelled(task));
   try {
-    const fast = context.turbo && fastDecodable(header) ? turboDecode(context.turbo, source, header, shrink) : undefined;
+    const fast = context.turbo && fastDecodeFor(context.turboKind, header, shrink) ? turboDecode(context.turbo, source, header, shrink) : undefined;
     if (fast) return { pixels: await uprightAndFit(source, context.turbo!, fast, header.orientation, largest), fast: true };
     const input = header.progressive && context.trimScans ? trimmedInput(source, shrink) : source;
     return { pixels: await decodeWithSharp(source, input, task.maxPixels, header, largest), fast: false };

@@ -11,13 +11,16 @@ import type { WorkerOptions } from 'node:worker_threads';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const workerThreads = require('node:worker_threads') as typeof import('node:worker_threads');
 
+// FT_FUZZ_WASM likewise hands them turbojpeg.wasm, used where the addon does not load.
 const addon = process.env.FT_FUZZ_TURBOJPEG;
-if (addon && workerThreads.isMainThread) {
+const wasm = process.env.FT_FUZZ_WASM;
+if ((addon || wasm) && workerThreads.isMainThread) {
   const Base = workerThreads.Worker;
   workerThreads.Worker = class extends Base {
     constructor(file: string | URL, options?: WorkerOptions) {
       const data = options?.workerData as Record<string, unknown> | undefined;
-      super(file, data && 'turbojpeg' in data ? { ...options, workerData: { ...data, turbojpeg: addon } } : options);
+      const codecs = { ...(addon ? { turbojpeg: addon } : {}), ...(wasm ? { wasm } : {}) };
+      super(file, data && 'turbojpeg' in data ? { ...options, workerData: { ...data, ...codecs } } : options);
     }
   };
 }

@@ -32,6 +32,8 @@ export interface FuzzOptions {
   cli: string;
   /** turbojpeg.node to hand the workers of out/src/cli.js (see fastPath.ts). */
   turbojpeg?: string;
+  /** turbojpeg.wasm for those workers (they use it where turbojpeg.node does not load). */
+  wasm?: string;
   /** Per folder; longer is a hang. */
   timeoutMs: number;
   maxRssMb: number;
@@ -193,6 +195,7 @@ export async function runFuzz(overrides: Partial<FuzzOptions> = {}): Promise<Fuz
       timeoutMs: options.timeoutMs,
       rssFile: path.join(scratch, `rss-${rssFiles++}`),
       turbojpeg: options.turbojpeg,
+      wasm: options.wasm,
     });
 
   /** Whether a run over just `inputs`, in a fresh folder, shows a violation of `kind`. */

@@ -30,6 +30,8 @@ export interface CliCommand {
   rssFile: string;
   /** turbojpeg.node for the workers of out/src/cli.js, which has none beside it (fastPath.ts). */
   turbojpeg?: string;
+  /** turbojpeg.wasm for them, likewise. */
+  wasm?: string;
 }
 
 /**
@@ -58,8 +60,9 @@ export function runCli(command: CliCommand): Promise<CliRun> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...set, FT_FUZZ_RSS_FILE: command.rssFile };
   for (const name of unset) delete env[name];
   const preload = ['--require', path.join(__dirname, 'peakRss.js')];
-  if (command.turbojpeg) {
-    env.FT_FUZZ_TURBOJPEG = command.turbojpeg;
+  if (command.turbojpeg || command.wasm) {
+    if (command.turbojpeg) env.FT_FUZZ_TURBOJPEG = command.turbojpeg;
+    if (command.wasm) env.FT_FUZZ_WASM = command.wasm;
     preload.push('--require', path.join(__dirname, 'fastPath.js'));
   }
   rmSync(command.rssFile, { force: true });

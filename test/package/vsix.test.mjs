@@ -91,6 +91,13 @@ suite('package check: fails on', () => {
     assert.deepEqual(found, ['unexpected extension/dist/turbojpeg.node', "extension/dist/turbojpeg.node: elf x64 glibc, not linux-arm64's elf arm64"]);
   });
 
+  test('the WebAssembly codec or its licences left out, or something else in its place', () => {
+    assert.deepEqual(problems(edited(arm64, (e) => e.delete('extension/dist/turbojpeg.wasm')), 'linux-arm64', arm64.size), ['missing extension/dist/turbojpeg.wasm']);
+    assert.deepEqual(problems(edited(win, (e) => e.delete('extension/licenses/libjpeg-turbo/README.ijg')), 'win32-x64', win.size), ['missing extension/licenses/libjpeg-turbo/README.ijg']);
+    const found = problems(edited(linuxX64, (e) => e.set('extension/dist/turbojpeg.wasm', Buffer.from('not wasm'))));
+    assert.deepEqual(found, ['extension/dist/turbojpeg.wasm is not a WebAssembly module']);
+  });
+
   test('a picture the README shows left out, and a file named like a library that is not one', () => {
     const found = problems(edited(linuxX64, (e) => {
       e.delete('extension/media/screenshot-menu.png');

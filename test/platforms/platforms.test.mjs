@@ -69,10 +69,15 @@ function runNode(platform, args, extraEnv = {}) {
   return { json: JSON.parse(line), status: result.status, seconds, stderr };
 }
 
-/** The same thumbnails as the reference folder's: same files, sizes, and pixels within decoder rounding. */
+/**
+ * The same thumbnails as the reference folder's: same files, sizes, and pixels within decoder
+ * rounding (libvips turns and resizes the big ones). Returns the worst mean difference and how
+ * many were the same pixel for pixel.
+ */
 async function assertSameThumbnails(dir, reference) {
   assert.deepEqual(listFiles(dir), listFiles(reference), 'the same files, and no temp file left');
   let worst = 0;
+  let exact = 0;
   const thumbnails = listFiles(reference).filter((f) => f.includes('/thumbnails/') || f.startsWith('thumbnails/'));
   assert.equal(thumbnails.length, 5 * SIZES.split(',').length);
   for (const f of thumbnails) {
@@ -84,10 +89,20 @@ async function assertSameThumbnails(dir, reference) {
     for (let i = 0; i < ours.data.length; i++) sum += Math.abs(ours.data[i] - theirs.data[i]);
     const mean = sum / ours.data.length;
     worst = Math.max(worst, mean);
+    if (sum === 0) exact++;
     assert.ok(mean <= 2, `${f}: mean difference ${mean.toFixed(2)} levels from this machine's`);
   }
-  return worst;
+  return { worst, exact };
 }
+
+// landscape.jpg (decoded at 1/2: 800x600) and small.jpg go through turbojpeg.wasm from decode to
+// encode, and WebAssembly computes the same bits everywhere: their six thumbnails are this
+// machine's exactly, which sharp's path (or a codec that failed to load) would not give.
+const WASM_EXACT = 6;
+// What turbojpeg.wasm decodes of the photos (at most 0.5 MP once shrunk, src/worker/fastDecode.ts):
+// landscape (at 1/2) and small; rotated.jpg (decoded at 1/1 as sharp's shrink rule says: 1.1 MP),
+// the 800x800 grey one (0.64 MP) and progressive.jpg go to sharp.
+const WASM_DECODES = 2;
 
 suite('platforms: the engine inside other platforms\' packages', function () {
   this.timeout(600_000);
@@ -97,14 +112,15 @@ suite('platforms: the engine inside other platforms\' packages', function () {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-platforms-'));
     photos = path.join(work, 'photos');
     await makePhotos(photos);
-    // This machine's engine, on sharp alone as the other packages are, is the reference.
+    // This machine's engine with turbojpeg.wasm and no turbojpeg.node, as the other packages
+    // are, is the reference.
     reference = path.join(work, 'reference');
     fs.cpSync(photos, reference, { recursive: true });
-    // The bundles without turbojpeg.node render with sharp alone.
-    const sharpOnly = path.join(work, 'sharp-only');
-    fs.cpSync(path.join(root, 'dist'), sharpOnly, { recursive: true, filter: (f) => !f.endsWith('.node') });
+    const wasmOnly = path.join(work, 'wasm-only');
+    fs.cpSync(path.join(root, 'dist'), wasmOnly, { recursive: true, filter: (f) => !f.endsWith('.node') });
+    assert.ok(fs.existsSync(path.join(wasmOnly, 'turbojpeg.wasm')), 'dist/turbojpeg.wasm is built (npm run build)');
     fs.symlinkSync(path.join(root, 'node_modules'), path.join(work, 'node_modules'));
-    const { json } = runNode(undefined, [path.join(sharpOnly, 'cli.js'), reference, '--json', '--sizes', SIZES]);
+    const { json } = runNode(undefined, [path.join(wasmOnly, 'cli.js'), reference, '--json', '--sizes', SIZES]);
     assert.equal(json.images, 5);
   });
   suiteTeardown(() => work && fs.rmSync(work, { recursive: true, force: true }));
@@ -119,7 +135,8 @@ suite('platforms: the engine inside other platforms\' packages', function () {
           fs.mkdirSync(path.dirname(path.join(ext, f.slice(10))), { recursive: true });
           fs.writeFileSync(path.join(ext, f.slice(10)), data);
         }
-        assert.ok(!fs.existsSync(path.join(ext, 'dist', 'turbojpeg.node')), 'no native helper: the engine runs on sharp alone');
+        assert.ok(!fs.existsSync(path.join(ext, 'dist', 'turbojpeg.node')), 'no native helper here');
+        assert.ok(fs.existsSync(path.join(ext, 'dist', 'turbojpeg.wasm')), 'the WebAssembly codec is in the package');
       });
 
       test('the CLI from the package makes every thumbnail through the worker pool', async () => {
@@ -129,8 +146,9 @@ suite('platforms: the engine inside other platforms\' packages', function () {
         assert.equal(status, 1, `exit 1: one image failed\n${stderr}`);
         assert.equal(json.images, 5);
         assert.deepEqual(json.failed.map((f) => [path.win32.basename(f.file), f.code]), [['broken.jpg', 'CORRUPT_JPEG']]);
-        const worst = await assertSameThumbnails(folder, reference);
-        console.log(`      ${target} CLI under ${platform.how}: ${seconds.toFixed(1)} s wall, worst mean difference ${worst.toFixed(2)} levels`);
+        const { worst, exact } = await assertSameThumbnails(folder, reference);
+        assert.ok(exact >= WASM_EXACT, `${exact} thumbnails the same pixel for pixel: turbojpeg.wasm was not used`);
+        console.log(`      ${target} CLI under ${platform.how}: ${seconds.toFixed(1)} s wall, ${exact} thumbnails identical, worst mean difference ${worst.toFixed(2)} levels`);
       });
 
       test('the helper process from the package, started by the extension host\'s client, does the same', async () => {
@@ -147,11 +165,12 @@ suite('platforms: the engine inside other platforms\' packages', function () {
         const { summary, messages, starts } = json;
         assert.equal(starts, 1, 'one helper, never restarted');
         assert.equal(summary.images, 5);
-        assert.equal(summary.fastDecodes, 0, 'sharp decoded everything: this package has no native helper');
+        assert.equal(summary.fastDecodes, WASM_DECODES, 'decoded by turbojpeg.wasm (the package has no turbojpeg.node)');
         assert.deepEqual(summary.failed.map((f) => [path.win32.basename(f.file), f.code]), [['broken.jpg', 'CORRUPT_JPEG']]);
         assert.deepEqual(messages, []);
-        const worst = await assertSameThumbnails(folder, reference);
-        console.log(`      ${target} helper under ${platform.how}: ${seconds.toFixed(1)} s wall, worst mean difference ${worst.toFixed(2)} levels`);
+        const { worst, exact } = await assertSameThumbnails(folder, reference);
+        assert.ok(exact >= WASM_EXACT, `${exact} thumbnails the same pixel for pixel`);
+        console.log(`      ${target} helper under ${platform.how}: ${seconds.toFixed(1)} s wall, ${exact} thumbnails identical, worst mean difference ${worst.toFixed(2)} levels`);
       });
     });
   }

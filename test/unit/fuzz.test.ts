@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { ViolationKind } from '../fuzz/check';
 import { defaultOptions, runFuzz, type FuzzOptions } from '../fuzz/harness';
 import { formatReport, violationCount } from '../fuzz/report';
-import { nativeHelpersFolder } from './engine/fixtures';
+import { nativeHelpersFolder, wasmFile } from './engine/fixtures';
 
 // The tsc build: `npm run test:unit` builds nothing else. Its workers get the fast path's addon
 // from the test's own native build (see test/fuzz/fastPath.ts).
@@ -47,6 +47,16 @@ suite('fuzz: hostile JPEGs through the CLI (test/fuzz)', function () {
     assert.ok(mutant.made >= 30 && mutant.failed >= 30, text);
     const corpus = readdirSync(defaultOptions.regressionsDir as string, { recursive: true }).filter((n) => /\.jpe?g$/i.test(String(n)));
     assert.equal(regression.total, corpus.length, text);
+  });
+
+  test('300 mutants with the native addon hidden: the workers decode and encode with turbojpeg.wasm, no violation', async function () {
+    const wasm = wasmFile();
+    if (!wasm) this.skip(); // no WebAssembly toolchain here
+    // A turbojpeg.node that is not there: the workers fall back to the WebAssembly build.
+    const report = await runFuzz({ ...options, turbojpeg: path.join(findingsDir, 'hidden.node'), wasm, seed: 2, count: 300 });
+    const text = formatReport(report);
+    assert.equal(violationCount(report), 0, text);
+    assert.equal(report.inputs.mutant.made + report.inputs.mutant.failed, 300, text);
   });
 
   // Each check must be able to fail: a stand-in CLI (test/fixtures/fuzz/brokenCli.ts) damages

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import type { OutputRoot } from '../../../src/core/task';
 import { loadTurboJpeg, type TurboJpeg } from '../../../src/native/turbojpeg';
+import { loadWasmCodec, type WasmCodec } from '../../../src/wasm/wasmCodec';
 
 export { sharp };
 
@@ -220,6 +221,31 @@ export function turboJpegForTests(): TurboJpeg | undefined {
   const dir = nativeHelpersFolder();
   if (dir === undefined) return undefined;
   return loadTurboJpeg(path.join(dir, 'turbojpeg.node'), (error) => {
+    throw error;
+  });
+}
+
+let builtWasm: { file?: string } | undefined;
+
+/**
+ * turbojpeg.wasm (scripts/wasm.mjs) built once per test run into a temp folder (a copy from the
+ * tool cache after the first build); undefined where the WebAssembly toolchain is missing.
+ */
+export function wasmFile(): string | undefined {
+  if (builtWasm === undefined) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ft-wasm-'));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const said = execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'wasm.mjs'), dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    builtWasm = { file: /skipped/.test(said) ? undefined : path.join(dir, 'turbojpeg.wasm') };
+  }
+  return builtWasm.file;
+}
+
+/** The WebAssembly codec, loaded: undefined without the toolchain; where it was built, it must load. */
+export function wasmForTests(): WasmCodec | undefined {
+  const file = wasmFile();
+  if (file === undefined) return undefined;
+  return loadWasmCodec(file, (error) => {
     throw error;
   });
 }

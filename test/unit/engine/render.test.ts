@@ -26,6 +26,7 @@ import {
   countingCodec,
   tempFolder,
   turboJpegForTests,
+  wasmForTests,
   outputRoot,
 } from './fixtures';
 import { jpeg12bit, losslessJpeg } from './unsupportedJpegs';
@@ -60,16 +61,18 @@ function failure(result: RenderResult): { code: string; message: string } {
 }
 
 // Every test below runs twice: sharp doing all decoding and encoding, and with the TurboJPEG
-// fast path (src/native/turbojpeg.c) taking the plain JPEGs, as the workers do where it loads.
+// fast path (src/native/turbojpeg.c) taking the plain JPEGs, as the workers do where it loads,
+// and thrice: the same library as WebAssembly (src/wasm), as the other platforms' workers do.
 const MODES: Array<{ name: string; codec: () => TurboJpeg | undefined }> = [
   { name: 'sharp only', codec: () => undefined },
   { name: 'TurboJPEG fast path', codec: turboJpegForTests },
+  { name: 'WebAssembly fast path', codec: wasmForTests },
 ];
 
 for (const mode of MODES) suite(`engine: render (${mode.name}, main thread)`, () => {
   suiteSetup(function () {
     const codec = mode.codec();
-    if (mode.name !== 'sharp only' && codec === undefined) this.skip(); // not built off Linux/glibc
+    if (mode.name !== 'sharp only' && codec === undefined) this.skip(); // not built off Linux/glibc, or without the wasm toolchain
     context = { ...SHARP_ONLY, turbo: codec };
   });
   suiteTeardown(() => (context = SHARP_ONLY));
