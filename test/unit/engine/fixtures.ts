@@ -3,7 +3,7 @@
  * binary fixture is committed and every test starts clean.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync, lstatSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync, lstatSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -51,6 +51,25 @@ export async function jpeg(
 }
 
 /** A solid-colour JPEG. */
+/**
+ * The JPEG at `file` rewritten without its quantisation tables (every DQT segment, FF DB, of the
+ * head dropped), as `name` beside it: libjpeg would decode it with the previous image's tables.
+ */
+export function withoutQuantTables(file: string, name: string): string {
+  const bytes = readFileSync(file);
+  const parts: Buffer[] = [bytes.subarray(0, 2)];
+  let i = 2;
+  while (bytes[i + 1] !== 0xda) {
+    const end = i + 2 + bytes.readUInt16BE(i + 2);
+    if (bytes[i + 1] !== 0xdb) parts.push(bytes.subarray(i, end));
+    i = end;
+  }
+  parts.push(bytes.subarray(i));
+  const out = path.join(path.dirname(file), name);
+  writeFileSync(out, Buffer.concat(parts));
+  return out;
+}
+
 export async function solid(file: string, width: number, height: number, rgb: [number, number, number]): Promise<string> {
   mkdirSync(path.dirname(file), { recursive: true });
   await sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } })

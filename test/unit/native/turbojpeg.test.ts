@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { loadAddon } from '../../../src/native/addon';
 import { loadTurboJpeg, type TurboJpeg } from '../../../src/native/turbojpeg';
-import { jpeg, nativeHelpersFolder, sharp, tempFolder, turboJpegForTests } from '../engine/fixtures';
+import { jpeg, nativeHelpersFolder, sharp, tempFolder, withoutQuantTables, turboJpegForTests } from '../engine/fixtures';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 
@@ -81,18 +81,7 @@ suite('native: turbojpeg.node decodes and encodes plain JPEGs', function () {
 
   test('no state carries over between files: one without quantisation tables is refused even right after a good one', async () => {
     const src = await jpeg(path.join(dir, 'a.jpg'), 300, 200);
-    const bytes = readFileSync(src);
-    // Drop every DQT segment (FF DB) of the head: libjpeg would take the last image's tables.
-    const parts: Buffer[] = [bytes.subarray(0, 2)];
-    let i = 2;
-    while (bytes[i + 1] !== 0xda) {
-      const end = i + 2 + bytes.readUInt16BE(i + 2);
-      if (bytes[i + 1] !== 0xdb) parts.push(bytes.subarray(i, end));
-      i = end;
-    }
-    parts.push(bytes.subarray(i));
-    const noTables = path.join(dir, 'no-tables.jpg');
-    writeFileSync(noTables, Buffer.concat(parts));
+    const noTables = withoutQuantTables(src, 'no-tables.jpg');
     const into = Buffer.alloc(300 * 200 * 3);
     assert.equal(codec.decode(src, 1, false, into), 300 * 200 * 3);
     assert.throws(() => codec.decode(noTables, 1, false, into), /Quantization table 0x00 was not defined/);

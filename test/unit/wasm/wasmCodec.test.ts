@@ -9,7 +9,7 @@ import { loadWasmCodec, type WasmCodec } from '../../../src/wasm/wasmCodec';
 import { mutate } from '../../fuzz/mutate';
 import { rng } from '../../fuzz/prng';
 import { seeds } from '../../fuzz/seeds';
-import { jpeg, sharp, tempFolder, turboJpegForTests, wasmFile, wasmForTests } from '../engine/fixtures';
+import { jpeg, sharp, tempFolder, withoutQuantTables, turboJpegForTests, wasmFile, wasmForTests } from '../engine/fixtures';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 const REGRESSIONS = path.join(ROOT, 'test', 'fuzz', 'regressions');
@@ -150,17 +150,7 @@ suite('wasm: turbojpeg.wasm decodes, encodes and resizes as turbojpeg.node does'
 
   test('no state carries over between files: one without quantisation tables is refused right after a good one', async () => {
     const src = await jpeg(path.join(dir, 'a.jpg'), 300, 200);
-    const bytes = readFileSync(src);
-    const parts: Buffer[] = [bytes.subarray(0, 2)];
-    let i = 2;
-    while (bytes[i + 1] !== 0xda) {
-      const end = i + 2 + bytes.readUInt16BE(i + 2);
-      if (bytes[i + 1] !== 0xdb) parts.push(bytes.subarray(i, end));
-      i = end;
-    }
-    parts.push(bytes.subarray(i));
-    const noTables = path.join(dir, 'no-tables.jpg');
-    writeFileSync(noTables, Buffer.concat(parts));
+    const noTables = withoutQuantTables(src, 'no-tables.jpg');
     const into = Buffer.alloc(300 * 200 * 3);
     assert.equal(wasm.decode(src, 1, false, into), into.length);
     assert.throws(() => wasm.decode(noTables, 1, false, into), /Quantization table 0x00 was not defined/);
