@@ -66,6 +66,27 @@ suite('engine: area-averaging downscale', () => {
     }
   });
 
+  test('halving both ways (integer path) gives the same bytes as the float passes', () => {
+    // The float passes' result for an exact 2x2 block, floor(mean + 0.5) in float32, worked out
+    // apart; the same check passes on the float passes alone (before the integer path existed).
+    let seed = 11;
+    const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 256;
+    for (const [dw, dh, ch] of [[256, 192, 3], [16, 9, 1], [1, 1, 3]]) {
+      const sw = 2 * dw;
+      const src = Uint8Array.from({ length: sw * 2 * dh * ch }, random);
+      const got = areaDownscale(src, sw, 2 * dh, ch, dw, dh);
+      for (let y = 0; y < dh; y++) {
+        for (let x = 0; x < dw; x++) {
+          for (let c = 0; c < ch; c++) {
+            const at = (yy: number, xx: number): number => src[(yy * sw + xx) * ch + c];
+            const sum = at(2 * y, 2 * x) + at(2 * y, 2 * x + 1) + at(2 * y + 1, 2 * x) + at(2 * y + 1, 2 * x + 1);
+            assert.equal(got[(y * dw + x) * ch + c], Math.floor(Math.fround(Math.fround(sum / 4) + 0.5)), `${dw}x${dh}x${ch} at ${x},${y},${c}`);
+          }
+        }
+      }
+    }
+  });
+
   test('refuses to enlarge', () => {
     assert.throws(() => areaDownscale(new Uint8Array(4), 2, 2, 1, 3, 1), RangeError);
   });
