@@ -2,9 +2,11 @@
  * resample.c: Lanczos 3 resizing of packed 8-bit pixels (1 or 3 channels) on the render thread,
  * part of turbojpeg.node and of the WebAssembly codec. libvips' resize applies the same filter, but a call costs ~1 ms of
  * thread hand-offs and set-up whatever the size: most of a small image's render (bench/README.md,
- * "Eighth round"). Separable, as libvips and Pillow do it: a horizontal pass into 8-bit rows, then
- * a vertical one, with fixed-point weights that sum to one. Plain C: resample_napi.c is its
- * Node-API wrapper, and the WebAssembly codec (src/wasm/codec.c) calls it too.
+ * "Eighth round"). Separable, as libvips and Pillow do it, with fixed-point weights that sum to
+ * one: a vertical pass into 8-bit rows first (it vectorises, and it leaves the slower horizontal
+ * pass fewer rows: 800x600 -> 512x384 took 4.0 ms horizontal-first, 3.4 ms so), then a horizontal
+ * one. Plain C: resample_napi.c is its Node-API wrapper, and the WebAssembly codec
+ * (src/wasm/codec.c) calls it too.
  */
 #include <math.h>
 #include <stdint.h>
@@ -115,12 +117,12 @@ static void vertical(const uint8_t *src, uint8_t *dst, const spans *s, int out_h
 
 int lanczos3_resize(const uint8_t *src, int sw, int sh, int ch, uint8_t *dst, int dw, int dh) {
   spans h = {0}, v = {0};
-  uint8_t *mid = malloc((size_t)dw * sh * ch);
-  int32_t *acc = malloc(sizeof(int32_t) * dw * ch);
+  uint8_t *mid = malloc((size_t)sw * dh * ch);
+  int32_t *acc = malloc(sizeof(int32_t) * sw * ch);
   const int ok = mid && acc && make_spans(&h, sw, dw) && make_spans(&v, sh, dh);
   if (ok) {
-    horizontal(src, mid, &h, sh, sw, dw, ch);
-    vertical(mid, dst, &v, dh, dw * ch, acc);
+    vertical(src, mid, &v, dh, sw * ch, acc);
+    horizontal(mid, dst, &h, dh, sw, dw, ch);
   }
   free(mid);
   free(acc);
