@@ -1,10 +1,10 @@
-import * as os from 'node:os';
 import * as vscode from 'vscode';
 import type { JobSummary } from './core/engine';
 import { overlaps } from './core/folders';
 import { ThumbnailHelper } from './core/helper/client';
 import type { Logger } from './core/log';
 import type { PoolStats } from './core/pool';
+import { resolveSize } from './core/pool/options';
 import type { ThumbnailSettings } from './core/settings';
 import { JobTally } from './core/tally';
 import { pruneOrphans, type TidyResult } from './core/tidy';
@@ -120,8 +120,7 @@ export class JobRunner extends Disposable {
   }
 
   private _poolSize(): number {
-    const wanted = this._maxWorkers();
-    const full = wanted > 0 ? wanted : os.availableParallelism();
+    const full = resolveSize(this._maxWorkers());
     return this._yielding && full > 1 ? full - 1 : full;
   }
 

@@ -21,13 +21,18 @@ export function fastDecodable(header: SourceHeader): boolean {
 // The WebAssembly build (src/wasm) decodes and encodes at about half the native library's speed
 // (no SIMD code), and sharp's calls cost ~2.5 ms each before any work: it pays only for small
 // decodes and small thumbnails, where that fixed cost dominates (bench/README.md, "Ninth round").
-export const WASM_DECODE_MAX_PIXELS = 2 ** 19;
-export const WASM_ENCODE_MAX_PIXELS = 2 ** 18;
+const WASM_DECODE_MAX_PIXELS = 2 ** 19;
+const WASM_ENCODE_MAX_PIXELS = 2 ** 18;
 
 /** True when the decode at 1/shrink is for `kind`'s decoder rather than sharp's. */
 export function fastDecodeFor(kind: 'turbojpeg' | 'wasm' | undefined, header: SourceHeader, shrink: number): boolean {
   if (!fastDecodable(header)) return false;
   return kind !== 'wasm' || Math.ceil(header.width / shrink) * Math.ceil(header.height / shrink) <= WASM_DECODE_MAX_PIXELS;
+}
+
+/** The biggest thumbnail, in pixels, `kind`'s encoder makes; sharp encodes bigger ones. */
+export function fastEncodeMaxPixels(kind: 'turbojpeg' | 'wasm' | undefined): number {
+  return kind === 'wasm' ? WASM_ENCODE_MAX_PIXELS : Infinity;
 }
 
 // Decodes bigger than this go to sharp, which streams them; this path holds the whole decode:

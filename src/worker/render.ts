@@ -12,7 +12,7 @@ import type { RenderResult, RenderTask } from '../core/task';
 import { loadTurboJpeg, type TurboJpeg } from '../native/turbojpeg';
 import { loadWasmCodec } from '../wasm/wasmCodec';
 import { Cancelled, checkCancelled } from './cancelled';
-import { WASM_ENCODE_MAX_PIXELS, fastDecodeFor, turboDecode, uprightAndFit } from './fastDecode';
+import { fastDecodeFor, fastEncodeMaxPixels, turboDecode, uprightAndFit } from './fastDecode';
 import { OutputFolders } from './output';
 import { decodeWithSharp, headerFromDecoder, sharpJpegShrink, trimmedInput } from './sharpDecode';
 import { targetsFor, type Pixels, type Target } from './sizes';
@@ -46,8 +46,8 @@ export function renderContextFor(data?: unknown): RenderContext {
   const { budget, turbojpeg, wasm } = (data ?? {}) as { budget?: SharedArrayBuffer; turbojpeg?: string; wasm?: string };
   const context: RenderContext = { budget: budget && new DecodeBudget(budget), trimScans: true };
   const native = turbojpeg ? loadTurboJpeg(turbojpeg) : undefined;
-  const portable = native || !wasm ? undefined : loadWasmCodec(wasm);
   if (native) return { ...context, turbo: native, turboKind: 'turbojpeg' };
+  const portable = wasm ? loadWasmCodec(wasm) : undefined;
   if (portable) return { ...context, turbo: portable, turboKind: 'wasm' };
   return context;
 }
@@ -84,7 +84,7 @@ async function render(task: RenderTask, context: RenderContext): Promise<RenderR
       quality,
       stampSeconds: thumbnailStampMs(facts.mtimeMs, quality) / 1000,
       codec: context.turbo,
-      encodeMaxPixels: context.turboKind === 'wasm' ? WASM_ENCODE_MAX_PIXELS : undefined,
+      encodeMaxPixels: fastEncodeMaxPixels(context.turboKind),
       checkCancelled: () => checkCancelled(task),
     },
     decoded.pixels,
