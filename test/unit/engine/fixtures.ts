@@ -2,6 +2,7 @@
  * Fixture images for the engine tests, made with sharp into a fresh temp folder per test, so no
  * binary fixture is committed and every test starts clean.
  */
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync, lstatSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -68,6 +69,31 @@ export function withoutQuantTables(file: string, name: string): string {
   const out = path.join(path.dirname(file), name);
   writeFileSync(out, Buffer.concat(parts));
   return out;
+}
+
+/**
+ * The refusals both libjpeg-turbo codecs (native and WebAssembly) owe, checked on `codec`:
+ * truncated, not a JPEG, too little room, a bad shrink, a file over 64 MB. Returns the good
+ * 300x200 source and a buffer that fits it, for the codec's own further checks.
+ */
+export async function assertDecodeRefusals(codec: Pick<TurboJpeg, 'decode'>, dir: string): Promise<{ src: string; into: Buffer }> {
+  const src = await jpeg(path.join(dir, 'a.jpg'), 300, 200);
+  const into = Buffer.alloc(300 * 200 * 3);
+  const bytes = readFileSync(src);
+  const cut = path.join(dir, 'cut.jpg');
+  writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+  // libjpeg only warns about a premature end (and pads with grey); a warning stops this decode.
+  assert.throws(() => codec.decode(cut, 1, false, into), /premature end/i);
+  const png = path.join(dir, 'png.jpg');
+  await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).png().toFile(png);
+  assert.throws(() => codec.decode(png, 1, false, into), /not a JPEG|SOI/i);
+  assert.throws(() => codec.decode(src, 1, false, Buffer.alloc(100)), /100 bytes given for 300x200 pixels, 180000 needed/);
+  assert.throws(() => codec.decode(src, 3 as 2, false, into), /shrink 1\|2\|4\|8/);
+  // A file over 64 MB (here a JPEG with a long tail) is not read into memory at all.
+  const tail = path.join(dir, 'tail.jpg');
+  writeFileSync(tail, Buffer.concat([bytes, Buffer.alloc(64 * 2 ** 20)]));
+  assert.throws(() => codec.decode(tail, 1, false, into), /File too large/);
+  return { src, into };
 }
 
 export async function solid(file: string, width: number, height: number, rgb: [number, number, number]): Promise<string> {

@@ -9,7 +9,7 @@ import { loadWasmCodec, type WasmCodec } from '../../../src/wasm/wasmCodec';
 import { mutate } from '../../fuzz/mutate';
 import { rng } from '../../fuzz/prng';
 import { seeds } from '../../fuzz/seeds';
-import { jpeg, sharp, tempFolder, withoutQuantTables, turboJpegForTests, wasmFile, wasmForTests } from '../engine/fixtures';
+import { jpeg, sharp, tempFolder, withoutQuantTables, assertDecodeRefusals, turboJpegForTests, wasmFile, wasmForTests } from '../engine/fixtures';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 const REGRESSIONS = path.join(ROOT, 'test', 'fuzz', 'regressions');
@@ -129,22 +129,9 @@ suite('wasm: turbojpeg.wasm decodes, encodes and resizes as turbojpeg.node does'
   });
 
   test('refuses what it cannot decode cleanly: truncated, not a JPEG, missing, too little room, a bad shrink, over 64 MB', async () => {
-    const src = await jpeg(path.join(dir, 'a.jpg'), 300, 200);
-    const into = Buffer.alloc(300 * 200 * 3);
-    const bytes = readFileSync(src);
-    const cut = path.join(dir, 'cut.jpg');
-    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
-    assert.throws(() => wasm.decode(cut, 1, false, into), /premature end/i);
-    const png = path.join(dir, 'png.jpg');
-    await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).png().toFile(png);
-    assert.throws(() => wasm.decode(png, 1, false, into), /not a JPEG|SOI/i);
+    const { src, into } = await assertDecodeRefusals(wasm, dir);
     assert.throws(() => wasm.decode(path.join(dir, 'gone.jpg'), 1, false, into), /no such file/i);
-    assert.throws(() => wasm.decode(src, 1, false, Buffer.alloc(100)), /100 bytes given for 300x200 pixels, 180000 needed/);
-    assert.throws(() => wasm.decode(src, 3 as 2, false, into), /shrink 1\|2\|4\|8/);
     assert.throws(() => wasm.decode(src, 1, true, into), /colour space 1 is not greyscale/);
-    const tail = path.join(dir, 'tail.jpg');
-    writeFileSync(tail, Buffer.concat([bytes, Buffer.alloc(64 * 2 ** 20)]));
-    assert.throws(() => wasm.decode(tail, 1, false, into), /File too large/);
     assert.equal(wasm.decode(src, 1, false, into), into.length, 'and decodes the next file');
   });
 
