@@ -19,17 +19,21 @@ const clang = process.env.FT_WASM_CC || 'clang';
 const UPSTREAM = 'libjpeg-turbo-2.1.5';
 
 // libjpeg-turbo's library files for the libjpeg API's decoder and encoder (arithmetic coding
-// included, as Debian builds it), with the C code instead of the SIMD extensions.
+// included, as Debian builds it). Its SIMD extensions are x86 and Arm assembly or intrinsics;
+// src/wasm/jsimd_wasm.c takes their place with WebAssembly SIMD128 kernels of our own.
 const LIBRARY = ('jaricom jcapimin jcapistd jcarith jccoefct jccolor jcdctmgr jchuff jcinit jcmainct jcmarker jcmaster jcomapi jcparam ' +
   'jcphuff jcprepct jcsample jdapimin jdapistd jdarith jdcoefct jdcolor jddctmgr jdhuff jdinput jdmainct jdmarker jdmaster jdmerge ' +
   'jdphuff jdpostct jdsample jerror jfdctflt jfdctfst jfdctint jidctflt jidctfst jidctint jidctred jmemmgr jmemnobs jquant1 jquant2 ' +
-  'jsimd_none jutils').split(' ').map((name) => `${name}.c`);
-const OURS = ['src/wasm/codec.c', 'src/wasm/arena.c', 'src/native/resample.c'];
-const HEADERS = ['src/wasm/jconfig.h', 'src/wasm/jconfigint.h', 'src/wasm/arena.h', 'src/native/resample.h'];
+  'jutils').split(' ').map((name) => `${name}.c`);
+// The SIMD128 kernels are every C file in src/wasm/simd.
+const kernels = (ext) => fs.readdirSync(path.join(root, 'src', 'wasm', 'simd')).filter((f) => f.endsWith(ext)).sort().map((f) => `src/wasm/simd/${f}`);
+const OURS = ['src/wasm/codec.c', 'src/wasm/arena.c', 'src/wasm/jsimd_wasm.c', ...kernels('.c'), 'src/native/resample.c'];
+const HEADERS = ['src/wasm/jconfig.h', 'src/wasm/jconfigint.h', 'src/wasm/arena.h', ...kernels('.h'), 'src/native/resample.h'];
 // 1 MiB of C stack; memory starts at 2 MiB and stops at 64 MiB, whatever a hostile file asks
 // (codec.c caps libjpeg's image buffers at 16 MiB; the rest is rows of at most 12 MiB decodes).
-const FLAGS = ['--target=wasm32-wasi', '--sysroot=/usr', '-O3', '-flto', '-msimd128', '-mbulk-memory', '-mnontrapping-fptoint', '-msign-ext', '-mmutable-globals', '-DNO_GETENV', '-DNO_PUTENV', '-Wall', '-Wno-unused-parameter'];
-const LINK = ['-nostartfiles', '-Wl,--no-entry', '-Wl,--export=__stack_pointer', '-Wl,-z,stack-size=1048576', '-Wl,--initial-memory=2097152', '-Wl,--max-memory=67108864', '-Wl,--strip-all'];
+const FLAGS = ['--target=wasm32-wasi', '--sysroot=/usr', '-O3', '-flto', '-msimd128', '-mbulk-memory', '-mnontrapping-fptoint', '-msign-ext', '-mmutable-globals', '-DWITH_SIMD', '-DNO_GETENV', '-DNO_PUTENV', '-Wall', '-Wno-unused-parameter'];
+// FT_WASM_NAMES=1 keeps the functions' names, for CPU profiles (node --cpu-prof) of the codec.
+const LINK = ['-nostartfiles', '-Wl,--no-entry', '-Wl,--export=__stack_pointer', '-Wl,-z,stack-size=1048576', '-Wl,--initial-memory=2097152', '-Wl,--max-memory=67108864', process.env.FT_WASM_NAMES ? '-g0' : '-Wl,--strip-all'];
 
 const run = (cmd, args, options = {}) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options });
 

@@ -1,7 +1,7 @@
 /*
  * jconfig.h for libjpeg-turbo 2.1.5 built to WebAssembly by scripts/wasm.mjs (what its CMake
  * writes from jconfig.h.in for Debian's build: the libjpeg 6b API, arithmetic coding, 8-bit
- * samples). No SIMD: the C code paths are bit-exact with the native library's SIMD ones.
+ * samples). Built with WITH_SIMD (16-bit DCT elements); src/wasm/jsimd_wasm.c is its SIMD dispatch.
  */
 #define JPEG_LIB_VERSION 62
 #define LIBJPEG_TURBO_VERSION 2.1.5

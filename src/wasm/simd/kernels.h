@@ -1,0 +1,34 @@
+/*
+ * kernels.h: the WebAssembly SIMD128 kernels jsimd_wasm.c hands libjpeg-turbo's hot loops to.
+ * Each makes exactly the bytes of the library's C code for the same loop (and so of its x86 and
+ * Arm SIMD code, which libjpeg-turbo's own tests hold to the C code's output).
+ */
+#ifndef FT_WASM_KERNELS_H
+#define FT_WASM_KERNELS_H
+#define JPEG_INTERNALS
+#include "jinclude.h"
+#include "jpeglib.h"
+#include "jdct.h"
+
+/* colour.c: packed RGB (3 bytes a pixel) to and from YCbCr, as jccolor.c and jdcolor.c. */
+void wasm_rgb_ycc_convert(JDIMENSION width, JSAMPARRAY input_buf, JSAMPIMAGE output_buf, JDIMENSION output_row, int num_rows);
+void wasm_ycc_rgb_convert(JDIMENSION width, JSAMPIMAGE input_buf, JDIMENSION input_row, JSAMPARRAY output_buf, int num_rows);
+
+/* sampling.c: chroma downsampling (jcsample.c) and fancy upsampling (jdsample.c). */
+void wasm_h2v1_downsample(JDIMENSION image_width, int max_v_samp_factor, JDIMENSION v_samp_factor, JDIMENSION width_in_blocks, JSAMPARRAY input_data, JSAMPARRAY output_data);
+void wasm_h2v2_downsample(JDIMENSION image_width, int max_v_samp_factor, JDIMENSION v_samp_factor, JDIMENSION width_in_blocks, JSAMPARRAY input_data, JSAMPARRAY output_data);
+void wasm_h2v1_fancy_upsample(int max_v_samp_factor, JDIMENSION downsampled_width, JSAMPARRAY input_data, JSAMPARRAY *output_data_ptr);
+void wasm_h2v2_fancy_upsample(int max_v_samp_factor, JDIMENSION downsampled_width, JSAMPARRAY input_data, JSAMPARRAY *output_data_ptr);
+void wasm_h1v2_fancy_upsample(int max_v_samp_factor, JDIMENSION downsampled_width, JSAMPARRAY input_data, JSAMPARRAY *output_data_ptr);
+
+/* fdct.c: the encoder's sample loading (jcdctmgr.c), slow-integer forward DCT (jfdctint.c) and quantisation. */
+void wasm_convsamp(JSAMPARRAY sample_data, JDIMENSION start_col, DCTELEM *workspace);
+void wasm_fdct_islow(DCTELEM *data);
+void wasm_quantize(JCOEFPTR coef_block, DCTELEM *divisors, DCTELEM *workspace);
+
+/* idct.c: the decoder's slow-integer inverse DCT (jidctint.c) and the 4x4 and 2x2 ones of 1/2 and 1/4 decodes (jidctred.c). */
+void wasm_idct_islow(void *dct_table, JCOEFPTR coef_block, JSAMPARRAY output_buf, JDIMENSION output_col);
+void wasm_idct_4x4(void *dct_table, JCOEFPTR coef_block, JSAMPARRAY output_buf, JDIMENSION output_col);
+void wasm_idct_2x2(void *dct_table, JCOEFPTR coef_block, JSAMPARRAY output_buf, JDIMENSION output_col);
+
+#endif
