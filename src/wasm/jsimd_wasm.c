@@ -12,24 +12,35 @@
 
 /* ---- colour conversion (colour.c) ---- */
 
-GLOBAL(int) jsimd_can_rgb_ycc(void) { return 0; }
-GLOBAL(int) jsimd_can_ycc_rgb(void) { return 0; }
-GLOBAL(void) jsimd_rgb_ycc_convert(j_compress_ptr cinfo, JSAMPARRAY input_buf, JSAMPIMAGE output_buf, JDIMENSION output_row, int num_rows) {}
-GLOBAL(void) jsimd_ycc_rgb_convert(j_decompress_ptr cinfo, JSAMPIMAGE input_buf, JDIMENSION input_row, JSAMPARRAY output_buf, int num_rows) {}
+/* Packed RGB only: the one layout codec.c encodes from and decodes to (and any other is refused). */
+#define PACKED_RGB(cs) ((cs) == JCS_EXT_RGB || (cs) == JCS_RGB)
+
+GLOBAL(int) jsimd_can_rgb_ycc(void) { return RGB_PIXELSIZE == 3; }
+GLOBAL(int) jsimd_can_ycc_rgb(void) { return RGB_PIXELSIZE == 3; }
+GLOBAL(void) jsimd_rgb_ycc_convert(j_compress_ptr cinfo, JSAMPARRAY input_buf, JSAMPIMAGE output_buf, JDIMENSION output_row, int num_rows) {
+  if (!PACKED_RGB(cinfo->in_color_space)) ERREXIT(cinfo, JERR_CONVERSION_NOTIMPL);
+  wasm_rgb_ycc_convert(cinfo->image_width, input_buf, output_buf, output_row, num_rows);
+}
+GLOBAL(void) jsimd_ycc_rgb_convert(j_decompress_ptr cinfo, JSAMPIMAGE input_buf, JDIMENSION input_row, JSAMPARRAY output_buf, int num_rows) {
+  if (!PACKED_RGB(cinfo->out_color_space)) ERREXIT(cinfo, JERR_CONVERSION_NOTIMPL);
+  wasm_ycc_rgb_convert(cinfo->output_width, input_buf, input_row, output_buf, num_rows);
+}
 
 /* ---- chroma down- and upsampling (sampling.c) ---- */
 
-GLOBAL(int) jsimd_can_h2v2_downsample(void) { return 0; }
-GLOBAL(int) jsimd_can_h2v1_downsample(void) { return 0; }
-GLOBAL(void) jsimd_h2v2_downsample(j_compress_ptr cinfo, jpeg_component_info *compptr, JSAMPARRAY input_data, JSAMPARRAY output_data) {}
-GLOBAL(void) jsimd_h2v1_downsample(j_compress_ptr cinfo, jpeg_component_info *compptr, JSAMPARRAY input_data, JSAMPARRAY output_data) {}
+GLOBAL(int) jsimd_can_h2v2_downsample(void) { return 1; }
+GLOBAL(void) jsimd_h2v2_downsample(j_compress_ptr cinfo, jpeg_component_info *compptr, JSAMPARRAY input_data, JSAMPARRAY output_data) {
+  wasm_h2v2_downsample(cinfo->image_width, cinfo->max_v_samp_factor, compptr->v_samp_factor, compptr->width_in_blocks, input_data, output_data);
+}
 
-GLOBAL(int) jsimd_can_h2v2_fancy_upsample(void) { return 0; }
-GLOBAL(int) jsimd_can_h2v1_fancy_upsample(void) { return 0; }
-GLOBAL(int) jsimd_can_h1v2_fancy_upsample(void) { return 0; }
-GLOBAL(void) jsimd_h2v2_fancy_upsample(j_decompress_ptr cinfo, jpeg_component_info *compptr, JSAMPARRAY input_data, JSAMPARRAY *output_data_ptr) {}
-GLOBAL(void) jsimd_h2v1_fancy_upsample(j_decompress_ptr cinfo, jpeg_component_info *compptr, JSAMPARRAY input_data, JSAMPARRAY *output_data_ptr) {}
-GLOBAL(void) jsimd_h1v2_fancy_upsample(j_decompress_ptr cinfo, jpeg_component_info *compptr, JSAMPARRAY input_data, JSAMPARRAY *output_data_ptr) {}
+GLOBAL(int) jsimd_can_h2v2_fancy_upsample(void) { return 1; }
+GLOBAL(int) jsimd_can_h2v1_fancy_upsample(void) { return 1; }
+GLOBAL(void) jsimd_h2v2_fancy_upsample(j_decompress_ptr cinfo, jpeg_component_info *compptr, JSAMPARRAY input_data, JSAMPARRAY *output_data_ptr) {
+  wasm_h2v2_fancy_upsample(cinfo->max_v_samp_factor, compptr->downsampled_width, input_data, output_data_ptr);
+}
+GLOBAL(void) jsimd_h2v1_fancy_upsample(j_decompress_ptr cinfo, jpeg_component_info *compptr, JSAMPARRAY input_data, JSAMPARRAY *output_data_ptr) {
+  wasm_h2v1_fancy_upsample(cinfo->max_v_samp_factor, compptr->downsampled_width, input_data, output_data_ptr);
+}
 
 /* ---- the encoder's DCT (fdct.c) ---- */
 
@@ -53,7 +64,8 @@ GLOBAL(void) jsimd_idct_2x2(j_decompress_ptr cinfo, jpeg_component_info *compptr
  * ---- what stays C ----
  * Huffman coding (the 64-bit bit buffer scripts/wasm.mjs gives it), the float and fast-integer
  * DCTs the codec never asks for, merged upsampling (only without fancy upsampling, which the
- * codec keeps on), and the conversions of pixel layouts the codec does not use.
+ * codec keeps on), 4:2:2 downsampling (the codec encodes 4:2:0), 4:4:0 upsampling (the library
+ * asks for SIMD there on Arm only), and pixel layouts the codec does not use.
  */
 GLOBAL(int) jsimd_can_rgb_gray(void) { return 0; }
 GLOBAL(int) jsimd_can_ycc_rgb565(void) { return 0; }
@@ -61,8 +73,12 @@ GLOBAL(int) jsimd_c_can_null_convert(void) { return 0; }
 GLOBAL(void) jsimd_rgb_gray_convert(j_compress_ptr cinfo, JSAMPARRAY input_buf, JSAMPIMAGE output_buf, JDIMENSION output_row, int num_rows) {}
 GLOBAL(void) jsimd_ycc_rgb565_convert(j_decompress_ptr cinfo, JSAMPIMAGE input_buf, JDIMENSION input_row, JSAMPARRAY output_buf, int num_rows) {}
 GLOBAL(void) jsimd_c_null_convert(j_compress_ptr cinfo, JSAMPARRAY input_buf, JSAMPIMAGE output_buf, JDIMENSION output_row, int num_rows) {}
+GLOBAL(int) jsimd_can_h2v1_downsample(void) { return 0; }
+GLOBAL(void) jsimd_h2v1_downsample(j_compress_ptr cinfo, jpeg_component_info *compptr, JSAMPARRAY input_data, JSAMPARRAY output_data) {}
 GLOBAL(int) jsimd_can_h2v2_smooth_downsample(void) { return 0; }
 GLOBAL(void) jsimd_h2v2_smooth_downsample(j_compress_ptr cinfo, jpeg_component_info *compptr, JSAMPARRAY input_data, JSAMPARRAY output_data) {}
+GLOBAL(int) jsimd_can_h1v2_fancy_upsample(void) { return 0; }
+GLOBAL(void) jsimd_h1v2_fancy_upsample(j_decompress_ptr cinfo, jpeg_component_info *compptr, JSAMPARRAY input_data, JSAMPARRAY *output_data_ptr) {}
 GLOBAL(int) jsimd_can_h2v2_upsample(void) { return 0; }
 GLOBAL(int) jsimd_can_h2v1_upsample(void) { return 0; }
 GLOBAL(int) jsimd_can_int_upsample(void) { return 0; }

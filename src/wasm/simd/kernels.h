@@ -14,12 +14,10 @@
 void wasm_rgb_ycc_convert(JDIMENSION width, JSAMPARRAY input_buf, JSAMPIMAGE output_buf, JDIMENSION output_row, int num_rows);
 void wasm_ycc_rgb_convert(JDIMENSION width, JSAMPIMAGE input_buf, JDIMENSION input_row, JSAMPARRAY output_buf, int num_rows);
 
-/* sampling.c: chroma downsampling (jcsample.c) and fancy upsampling (jdsample.c). */
-void wasm_h2v1_downsample(JDIMENSION image_width, int max_v_samp_factor, JDIMENSION v_samp_factor, JDIMENSION width_in_blocks, JSAMPARRAY input_data, JSAMPARRAY output_data);
+/* sampling.c: 4:2:0 chroma downsampling (jcsample.c) and fancy upsampling (jdsample.c). */
 void wasm_h2v2_downsample(JDIMENSION image_width, int max_v_samp_factor, JDIMENSION v_samp_factor, JDIMENSION width_in_blocks, JSAMPARRAY input_data, JSAMPARRAY output_data);
 void wasm_h2v1_fancy_upsample(int max_v_samp_factor, JDIMENSION downsampled_width, JSAMPARRAY input_data, JSAMPARRAY *output_data_ptr);
 void wasm_h2v2_fancy_upsample(int max_v_samp_factor, JDIMENSION downsampled_width, JSAMPARRAY input_data, JSAMPARRAY *output_data_ptr);
-void wasm_h1v2_fancy_upsample(int max_v_samp_factor, JDIMENSION downsampled_width, JSAMPARRAY input_data, JSAMPARRAY *output_data_ptr);
 
 /* fdct.c: the encoder's sample loading (jcdctmgr.c), slow-integer forward DCT (jfdctint.c) and quantisation. */
 void wasm_convsamp(JSAMPARRAY sample_data, JDIMENSION start_col, DCTELEM *workspace);

@@ -115,6 +115,23 @@ suite('wasm: turbojpeg.wasm decodes, encodes and resizes as turbojpeg.node does'
     assert.equal(hasMark(readFileSync(plain).subarray(0, 64)), false, 'no mark unless given');
   });
 
+  test('at quality 100, where a sample one level off shows: noisy pictures of awkward widths encode to the native encoder\'s bytes', function () {
+    if (!native) this.skip();
+    const r = rng(11);
+    for (const [w, h, channels] of [[17, 9, 3], [48, 33, 3], [301, 199, 3], [1000, 7, 3], [77, 45, 1]] as const) {
+      // A gradient with noise on it: every fraction of the colour conversion's fixed point comes up.
+      const pixels = Buffer.alloc(w * h * channels);
+      for (let i = 0; i < pixels.length; i++) pixels[i] = Math.max(0, Math.min(255, ((i * 5) % 256) + r.range(-20, 20)));
+      const encode = (codec: TurboJpeg, name: string): Buffer => {
+        const fd = openSync(path.join(dir, name), 'w');
+        codec.encodeToFile(fd, pixels, w, h, channels, 100);
+        closeSync(fd);
+        return readFileSync(path.join(dir, name));
+      };
+      assert.ok(encode(wasm, 'wasm.jpg').equals(encode(native, 'native.jpg')), `${w}x${h}x${channels}: the same bytes`);
+    }
+  });
+
   test('resizes as resample.c natively does: the same bytes', async function () {
     if (!native) this.skip();
     const { data, info } = await sharp(await jpeg(path.join(dir, 'a.jpg'), 640, 480)).raw().toBuffer({ resolveWithObject: true });
