@@ -44,12 +44,12 @@ GLOBAL(void) jsimd_h2v1_fancy_upsample(j_decompress_ptr cinfo, jpeg_component_in
 
 /* ---- the encoder's DCT (fdct.c) ---- */
 
-GLOBAL(int) jsimd_can_convsamp(void) { return 0; }
-GLOBAL(int) jsimd_can_fdct_islow(void) { return 0; }
-GLOBAL(int) jsimd_can_quantize(void) { return 0; }
-GLOBAL(void) jsimd_convsamp(JSAMPARRAY sample_data, JDIMENSION start_col, DCTELEM *workspace) {}
-GLOBAL(void) jsimd_fdct_islow(DCTELEM *data) {}
-GLOBAL(void) jsimd_quantize(JCOEFPTR coef_block, DCTELEM *divisors, DCTELEM *workspace) {}
+GLOBAL(int) jsimd_can_convsamp(void) { return 1; }
+GLOBAL(int) jsimd_can_fdct_islow(void) { return 1; }
+GLOBAL(int) jsimd_can_quantize(void) { return 1; }
+GLOBAL(void) jsimd_convsamp(JSAMPARRAY sample_data, JDIMENSION start_col, DCTELEM *workspace) { wasm_convsamp(sample_data, start_col, workspace); }
+GLOBAL(void) jsimd_fdct_islow(DCTELEM *data) { wasm_fdct_islow(data); }
+GLOBAL(void) jsimd_quantize(JCOEFPTR coef_block, DCTELEM *divisors, DCTELEM *workspace) { wasm_quantize(coef_block, divisors, workspace); }
 
 /* ---- the decoder's DCT (idct.c) ---- */
 
