@@ -12,7 +12,7 @@ import type { RenderResult, RenderTask } from '../core/task';
 import { loadTurboJpeg, type TurboJpeg } from '../native/turbojpeg';
 import { loadWasmCodec } from '../wasm/wasmCodec';
 import { Cancelled, checkCancelled } from './cancelled';
-import { fastDecodeFor, fastEncodeMaxPixels, turboDecode, uprightAndFit } from './fastDecode';
+import { fastDecodeFor, turboDecode, uprightAndFit } from './fastDecode';
 import { OutputFolders } from './output';
 import { decodeWithSharp, headerFromDecoder, sharpJpegShrink, trimmedInput } from './sharpDecode';
 import { targetsFor, type Pixels, type Target } from './sizes';
@@ -84,7 +84,6 @@ async function render(task: RenderTask, context: RenderContext): Promise<RenderR
       quality,
       stampSeconds: thumbnailStampMs(facts.mtimeMs, quality) / 1000,
       codec: context.turbo,
-      encodeMaxPixels: fastEncodeMaxPixels(context.turboKind),
       checkCancelled: () => checkCancelled(task),
     },
     decoded.pixels,

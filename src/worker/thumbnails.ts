@@ -21,8 +21,6 @@ export interface ThumbnailJob {
   stampSeconds: number;
   /** libjpeg-turbo's encoder where it loaded; sharp's otherwise. */
   codec?: TurboJpeg;
-  /** The biggest thumbnail, in pixels, that `codec` encodes (fastEncodeMaxPixels); sharp encodes bigger ones. */
-  encodeMaxPixels: number;
   /** Throws to stop between steps. */
   checkCancelled: () => void;
 }
@@ -85,7 +83,7 @@ async function writeGroup(job: ThumbnailJob, pixels: Pixels, group: readonly Tar
   const { width, height, channels } = pixels.raw;
   let bytes: Buffer | undefined;
   let encode: EncodeTo;
-  const codec = width * height <= job.encodeMaxPixels ? job.codec : undefined;
+  const codec = job.codec;
   if (codec) {
     encode = (fd) => {
       const size = codec.encodeToFile(fd, pixels.data, width, height, channels, job.quality, MARK_SEGMENT);
