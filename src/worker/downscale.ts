@@ -1,3 +1,5 @@
+import { allocateFresh, type Allocate } from './buffers';
+
 /**
  * Area-averaging ("box", pixel-mixing) downscale of interleaved 8-bit pixels, in plain JS.
  *
@@ -13,9 +15,10 @@ export function areaDownscale(
   channels: number,
   dw: number,
   dh: number,
+  allocate: Allocate = allocateFresh,
 ): Buffer {
   if (dw > sw || dh > sh || dw < 1 || dh < 1) throw new RangeError(`areaDownscale ${sw}x${sh} -> ${dw}x${dh}`);
-  if (sw === 2 * dw && sh === 2 * dh) return quarter(src, channels, dw, dh);
+  if (sw === 2 * dw && sh === 2 * dh) return quarter(src, channels, dw, dh, allocate(dw * dh * channels));
   const xs = spans(sw, dw);
   const ys = spans(sh, dh);
   const stride = dw * channels;
@@ -23,7 +26,7 @@ export function areaDownscale(
   // whole rows (sequential memory, no per-pixel gathers across rows).
   const acc = new Float32Array(stride);
   const row = new Float32Array(stride);
-  const out = Buffer.allocUnsafe(dh * stride);
+  const out = allocate(dh * stride);
   // The source row `row` holds: a row on the boundary of two output rows is averaged once.
   let rowY = -1;
   const half = sw === 2 * dw;
@@ -57,8 +60,7 @@ export function areaDownscale(
  * rounded mean of a 2x2 block, in integers, as the float passes below compute it (tested) in
  * about two thirds of their time.
  */
-function quarter(src: Uint8Array, channels: number, dw: number, dh: number): Buffer {
-  const out = Buffer.allocUnsafe(dw * dh * channels);
+function quarter(src: Uint8Array, channels: number, dw: number, dh: number, out: Buffer): Buffer {
   const rowBytes = 2 * dw * channels;
   // Two source rows summed first (a linear pass), then pairs of pixels of that sum.
   const pair = new Uint16Array(rowBytes);

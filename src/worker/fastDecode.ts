@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { FailureCode, FileError, describeError } from '../core/errors';
 import type { SourceHeader } from '../core/source';
 import type { TurboJpeg } from '../native/turbojpeg';
+import type { Allocate } from './buffers';
 import { fastLanczos, sameSize, type Pixels } from './sizes';
 
 /**
@@ -39,13 +40,13 @@ const FAST_DECODE_MAX_BYTES = 12 * 2 ** 20;
  * decoder warning included), so that sharp decodes it or says why it cannot, and when the
  * pixels would take more than FAST_DECODE_MAX_BYTES.
  */
-export function turboDecode(codec: TurboJpeg, source: string, header: SourceHeader, shrink: 1 | 2 | 4 | 8): Pixels | undefined {
+export function turboDecode(codec: TurboJpeg, source: string, header: SourceHeader, shrink: 1 | 2 | 4 | 8, allocate: Allocate): Pixels | undefined {
   const channels = header.grey ? 1 : 3;
   const width = Math.ceil(header.width / shrink);
   const height = Math.ceil(header.height / shrink);
   const bytes = width * height * channels;
   if (bytes > FAST_DECODE_MAX_BYTES) return undefined;
-  const data = Buffer.allocUnsafeSlow(bytes);
+  const data = allocate(bytes);
   try {
     if (codec.decode(source, shrink, header.grey, data) !== bytes) return undefined;
   } catch {
@@ -77,11 +78,12 @@ export async function uprightAndFit(
   decoded: Pixels,
   orientation: number,
   largest: { width: number; height: number },
+  allocate: Allocate,
 ): Promise<Pixels> {
   const { angle, flip, flop } = ORIENT[orientation] ?? ORIENT[1];
   if (!flip && !flop && angle === 0) {
     if (sameSize(decoded.raw, largest)) return decoded;
-    const data = await fastLanczos(codec)(decoded, largest.width, largest.height);
+    const data = await fastLanczos(codec, allocate)(decoded, largest.width, largest.height);
     return { data, raw: { ...largest, channels: decoded.raw.channels } };
   }
   let pipeline = sharp(decoded.data, { raw: decoded.raw });

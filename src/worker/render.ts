@@ -11,6 +11,7 @@ import { thumbnailStampMs } from '../core/stamp';
 import type { RenderResult, RenderTask } from '../core/task';
 import { loadTurboJpeg, type TurboJpeg } from '../native/turbojpeg';
 import { loadWasmCodec } from '../wasm/wasmCodec';
+import { BufferPool, allocateFresh, type Allocate } from './buffers';
 import { Cancelled, checkCancelled } from './cancelled';
 import { fastDecodeFor, turboDecode, uprightAndFit } from './fastDecode';
 import { OutputFolders } from './output';
@@ -28,6 +29,8 @@ export interface RenderContext {
   budget?: DecodeBudget;
   /** Leave out the progressive scans the shrunk decode cannot show (progressive.ts); off only in tests. */
   trimScans: boolean;
+  /** The thread's pixel buffers, reused from one image to the next (buffers.ts); fresh ones without. */
+  buffers?: BufferPool;
 }
 
 /** Rendering with sharp alone, with no budget: a thread of its own. */
@@ -44,7 +47,7 @@ export function renderContextFor(data?: unknown): RenderContext {
   sharp.concurrency(1);
   sharp.cache(false);
   const { budget, turbojpeg, wasm } = (data ?? {}) as { budget?: SharedArrayBuffer; turbojpeg?: string; wasm?: string };
-  const context: RenderContext = { budget: budget && new DecodeBudget(budget), trimScans: true };
+  const context: RenderContext = { budget: budget && new DecodeBudget(budget), trimScans: true, buffers: new BufferPool() };
   const native = turbojpeg ? loadTurboJpeg(turbojpeg) : undefined;
   if (native) return { ...context, turbo: native, turboKind: 'turbojpeg' };
   const portable = wasm ? loadWasmCodec(wasm) : undefined;
@@ -74,22 +77,30 @@ async function render(task: RenderTask, context: RenderContext): Promise<RenderR
   const targets = targetsFor(task.outputs, width, height);
   // libjpeg's DCT scaling as sharp's shrink-on-load picks it for the upright image and the largest size.
   const shrink = sharpJpegShrink(Math.min(width / targets[0].width, height / targets[0].height));
-  const decoded = await decode(task, context, header, shrink, targets[0]);
-  checkCancelled(task);
-  const thumbnails = await writeThumbnails(
-    {
-      source,
-      outputs: task.outputs,
-      folders: new OutputFolders(source, task.root),
-      quality,
-      stampSeconds: thumbnailStampMs(facts.mtimeMs, quality) / 1000,
-      codec: context.turbo,
-      checkCancelled: () => checkCancelled(task),
-    },
-    decoded.pixels,
-    targets,
-  );
-  return { ok: true, thumbnails, width, height, decoder: decoded.fast ? (context.turboKind ?? 'turbojpeg') : 'sharp' };
+  // Every pixel buffer of this image is its lease's; all work on them is awaited before it ends.
+  const lease = context.buffers?.lease();
+  try {
+    const allocate = lease?.allocate ?? allocateFresh;
+    const decoded = await decode(task, context, header, shrink, targets[0], allocate);
+    checkCancelled(task);
+    const thumbnails = await writeThumbnails(
+      {
+        source,
+        outputs: task.outputs,
+        folders: new OutputFolders(source, task.root),
+        quality,
+        stampSeconds: thumbnailStampMs(facts.mtimeMs, quality) / 1000,
+        codec: context.turbo,
+        checkCancelled: () => checkCancelled(task),
+        allocate,
+      },
+      decoded.pixels,
+      targets,
+    );
+    return { ok: true, thumbnails, width, height, decoder: decoded.fast ? (context.turboKind ?? 'turbojpeg') : 'sharp' };
+  } finally {
+    lease?.giveBack();
+  }
 }
 
 /**
@@ -102,13 +113,14 @@ async function decode(
   header: SourceHeader,
   shrink: 1 | 2 | 4 | 8,
   largest: Target,
+  allocate: Allocate,
 ): Promise<{ pixels: Pixels; fast: boolean }> {
   const { source } = task;
   const reserveMB = context.budget ? bigDecodeMB(header) : 0;
   if (reserveMB > 0) context.budget!.enter(reserveMB, () => checkCancelled(task));
   try {
-    const fast = context.turbo && fastDecodeFor(context.turboKind, header, shrink) ? turboDecode(context.turbo, source, header, shrink) : undefined;
-    if (fast) return { pixels: await uprightAndFit(source, context.turbo!, fast, header.orientation, largest), fast: true };
+    const fast = context.turbo && fastDecodeFor(context.turboKind, header, shrink) ? turboDecode(context.turbo, source, header, shrink, allocate) : undefined;
+    if (fast) return { pixels: await uprightAndFit(source, context.turbo!, fast, header.orientation, largest, allocate), fast: true };
     const input = header.progressive && context.trimScans ? trimmedInput(source, shrink) : source;
     return { pixels: await decodeWithSharp(source, input, task.maxPixels, header, largest), fast: false };
   } finally {

@@ -5,6 +5,7 @@
 import sharp from 'sharp';
 import type { RenderOutput } from '../core/task';
 import type { TurboJpeg } from '../native/turbojpeg';
+import { allocateFresh, type Allocate } from './buffers';
 import { areaDownscale } from './downscale';
 
 /** Raw interleaved pixels, as sharp names their layout. */
@@ -65,11 +66,11 @@ const NATIVE_RESIZE_MAX_PIXELS = 2 ** 19;
  * The fast path's Lanczos 3: small sources through turbojpeg.node (resample.c) on this thread,
  * with no hand-off to libvips' threads; bigger ones through libvips.
  */
-export function fastLanczos(codec: TurboJpeg): Resize {
+export function fastLanczos(codec: TurboJpeg, allocate: Allocate = allocateFresh): Resize {
   return async (from, width, height) => {
     const { raw } = from;
     if (raw.width * raw.height > NATIVE_RESIZE_MAX_PIXELS) return sharpLanczos(from, width, height);
-    const into = Buffer.allocUnsafeSlow(width * height * raw.channels);
+    const into = allocate(width * height * raw.channels);
     codec.resize(from.data, raw.width, raw.height, raw.channels, into, width, height);
     return into;
   };
@@ -88,6 +89,7 @@ export class Ladder {
   constructor(
     private readonly top: Pixels,
     private readonly resize: Resize,
+    private readonly allocate: Allocate = allocateFresh,
   ) {
     this.levels = [top];
   }
@@ -103,7 +105,7 @@ export class Ladder {
     } else {
       let from = top;
       for (const l of this.levels) if (halfOrLess(t, l.raw)) from = l;
-      data = areaDownscale(from.data, from.raw.width, from.raw.height, channels, t.width, t.height);
+      data = areaDownscale(from.data, from.raw.width, from.raw.height, channels, t.width, t.height, this.allocate);
     }
     const level: Pixels = { data, raw: { width: t.width, height: t.height, channels } };
     this.levels.push(level);

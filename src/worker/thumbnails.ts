@@ -8,6 +8,7 @@ import { FailureCode, FileError, describeError } from '../core/errors';
 import { MARK_SEGMENT, writeMarked } from '../core/ownership';
 import type { RenderOutput } from '../core/task';
 import type { TurboJpeg } from '../native/turbojpeg';
+import type { Allocate } from './buffers';
 import { Cancelled } from './cancelled';
 import { OutputFolders, writeAll, type EncodeTo } from './output';
 import { Ladder, fastLanczos, sameSize, sharpLanczos, type Pixels, type Target } from './sizes';
@@ -23,6 +24,8 @@ export interface ThumbnailJob {
   codec?: TurboJpeg;
   /** Throws to stop between steps. */
   checkCancelled: () => void;
+  /** Where the levels' pixels come from (the render's lease, buffers.ts). */
+  allocate: Allocate;
 }
 
 /**
@@ -31,7 +34,7 @@ export interface ThumbnailJob {
  * FileError says why.
  */
 export async function writeThumbnails(job: ThumbnailJob, top: Pixels, targets: readonly Target[]): Promise<number> {
-  const ladder = new Ladder(top, job.codec ? fastLanczos(job.codec) : sharpLanczos);
+  const ladder = new Ladder(top, job.codec ? fastLanczos(job.codec, job.allocate) : sharpLanczos, job.allocate);
   // With sharp, each size's encode and write runs while the next size is being made: awaiting
   // each in turn left a core idle ~8% of a job. libjpeg-turbo encodes on this thread.
   const writes: Promise<number>[] = [];

@@ -9,7 +9,9 @@ import { readFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import type { OutputRoot } from '../../../src/core/task';
+import { DEFAULT_MAX_DECODE_MB } from '../../../src/core/decodeMemory';
+import { thumbnailPath } from '../../../src/core/plan';
+import { DEFAULT_MAX_PIXELS, type OutputRoot, type RenderTask } from '../../../src/core/task';
 import { loadTurboJpeg, type TurboJpeg } from '../../../src/native/turbojpeg';
 import { loadWasmCodec, type WasmCodec } from '../../../src/wasm/wasmCodec';
 
@@ -228,6 +230,21 @@ export async function dims(file: string): Promise<{ width: number; height: numbe
 /** The task's output root for a job on `folder` (as the engine makes it). */
 export function outputRoot(folder: string): OutputRoot {
   return { folder, real: realpathSync(folder) };
+}
+
+/** A render of `source` into its folder's thumbnails/<W>x<H>/, with the default limits. */
+export function renderTask(source: string, boxes: ReadonlyArray<{ width: number; height: number }>, quality = 65): RenderTask {
+  return {
+    source,
+    root: outputRoot(path.dirname(source)),
+    quality,
+    maxPixels: DEFAULT_MAX_PIXELS,
+    maxDecodeBytes: DEFAULT_MAX_DECODE_MB * 2 ** 20,
+    outputs: boxes.map((b) => {
+      const dest = thumbnailPath(source, 'thumbnails', b);
+      return { ...b, dest, temp: path.join(path.dirname(dest), `.${path.basename(dest)}.t.tmp`) };
+    }),
+  };
 }
 
 /** Makes a FIFO (named pipe) at `file`. */

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { SHARP_ONLY, renderImage, type RenderContext } from '../../../src/worker/render';
 import { fitInside, sharpLanczos } from '../../../src/worker/sizes';
-import { BIG_DECODE_BUDGET_MB, DEFAULT_MAX_DECODE_MB, DecodeBudget, newBudgetMemory } from '../../../src/core/decodeMemory';
+import { BIG_DECODE_BUDGET_MB, DecodeBudget, newBudgetMemory } from '../../../src/core/decodeMemory';
 import type { TurboJpeg } from '../../../src/native/turbojpeg';
 import { DEFAULT_MAX_PIXELS, type RenderResult, type RenderTask } from '../../../src/core/task';
 import { thumbnailPath } from '../../../src/core/plan';
@@ -27,7 +27,7 @@ import {
   tempFolder,
   turboJpegForTests,
   wasmForTests,
-  outputRoot,
+  renderTask,
 } from './fixtures';
 import { jpeg12bit, losslessJpeg } from './unsupportedJpegs';
 
@@ -41,19 +41,7 @@ const BOXES = [
   { width: 32, height: 32 },
 ];
 
-function task(source: string, boxes = BOXES, quality = 65): RenderTask {
-  return {
-    source,
-    root: outputRoot(path.dirname(source)),
-    quality,
-    maxPixels: DEFAULT_MAX_PIXELS,
-    maxDecodeBytes: DEFAULT_MAX_DECODE_MB * 2 ** 20,
-    outputs: boxes.map((b) => {
-      const dest = thumbnailPath(source, 'thumbnails', b);
-      return { ...b, dest, temp: path.join(path.dirname(dest), `.${path.basename(dest)}.t.tmp`) };
-    }),
-  };
-}
+const task = (source: string, boxes = BOXES, quality = 65): RenderTask => renderTask(source, boxes, quality);
 
 function failure(result: RenderResult): { code: string; message: string } {
   assert.equal(result.ok, false, 'expected a per-file failure');

@@ -1,29 +1,16 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_MAX_DECODE_MB } from '../../../src/core/decodeMemory';
 import { thumbnailPath } from '../../../src/core/plan';
-import { DEFAULT_MAX_PIXELS, type RenderTask } from '../../../src/core/task';
+import type { RenderTask } from '../../../src/core/task';
 import { SHARP_ONLY, renderContextFor, renderImage } from '../../../src/worker/render';
 import { runCli } from '../../fuzz/runCli';
-import { jpeg, nativeHelpersFolder, outputRoot, tempFolder, wasmFile } from '../engine/fixtures';
+import { jpeg, nativeHelpersFolder, renderTask, tempFolder, wasmFile } from '../engine/fixtures';
 
 const CLI = path.resolve(__dirname, '../../../src/cli.js');
 const BOXES = [512, 256, 64].map((s) => ({ width: s, height: s }));
 
-function task(source: string, boxes = BOXES): RenderTask {
-  return {
-    source,
-    root: outputRoot(path.dirname(source)),
-    quality: 65,
-    maxPixels: DEFAULT_MAX_PIXELS,
-    maxDecodeBytes: DEFAULT_MAX_DECODE_MB * 2 ** 20,
-    outputs: boxes.map((b) => {
-      const dest = thumbnailPath(source, 'thumbnails', b);
-      return { ...b, dest, temp: path.join(path.dirname(dest), `.${path.basename(dest)}.t.tmp`) };
-    }),
-  };
-}
+const task = (source: string, boxes = BOXES): RenderTask => renderTask(source, boxes);
 
 suite('wasm: the renderer picks turbojpeg.node, else turbojpeg.wasm, else sharp', function () {
   this.timeout(60_000);
