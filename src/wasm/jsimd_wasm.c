@@ -53,12 +53,12 @@ GLOBAL(void) jsimd_quantize(JCOEFPTR coef_block, DCTELEM *divisors, DCTELEM *wor
 
 /* ---- the decoder's DCT (idct.c) ---- */
 
-GLOBAL(int) jsimd_can_idct_islow(void) { return 0; }
-GLOBAL(int) jsimd_can_idct_4x4(void) { return 0; }
-GLOBAL(int) jsimd_can_idct_2x2(void) { return 0; }
-GLOBAL(void) jsimd_idct_islow(j_decompress_ptr cinfo, jpeg_component_info *compptr, JCOEFPTR coef_block, JSAMPARRAY output_buf, JDIMENSION output_col) {}
-GLOBAL(void) jsimd_idct_4x4(j_decompress_ptr cinfo, jpeg_component_info *compptr, JCOEFPTR coef_block, JSAMPARRAY output_buf, JDIMENSION output_col) {}
-GLOBAL(void) jsimd_idct_2x2(j_decompress_ptr cinfo, jpeg_component_info *compptr, JCOEFPTR coef_block, JSAMPARRAY output_buf, JDIMENSION output_col) {}
+GLOBAL(int) jsimd_can_idct_islow(void) { return 1; }
+GLOBAL(int) jsimd_can_idct_4x4(void) { return 1; }
+GLOBAL(int) jsimd_can_idct_2x2(void) { return 1; }
+GLOBAL(void) jsimd_idct_islow(j_decompress_ptr cinfo, jpeg_component_info *compptr, JCOEFPTR coef_block, JSAMPARRAY output_buf, JDIMENSION output_col) { wasm_idct_islow(compptr->dct_table, coef_block, output_buf, output_col); }
+GLOBAL(void) jsimd_idct_4x4(j_decompress_ptr cinfo, jpeg_component_info *compptr, JCOEFPTR coef_block, JSAMPARRAY output_buf, JDIMENSION output_col) { wasm_idct_4x4(compptr->dct_table, coef_block, output_buf, output_col); }
+GLOBAL(void) jsimd_idct_2x2(j_decompress_ptr cinfo, jpeg_component_info *compptr, JCOEFPTR coef_block, JSAMPARRAY output_buf, JDIMENSION output_col) { wasm_idct_2x2(compptr->dct_table, coef_block, output_buf, output_col); }
 
 /*
  * ---- what stays C ----
