@@ -1,7 +1,10 @@
 /**
- * The fast path for plain JPEGs (src/native/turbojpeg.c, Linux x64): the system's libjpeg-turbo
- * decodes on this thread, with the same DCT scaling sharp's shrink-on-load asks for, and sharp
- * only turns and resizes the pixels when they need it.
+ * The fast path for plain JPEGs: libjpeg-turbo decodes on this thread (src/native/turbojpeg.c,
+ * the system's library on Linux x64; src/wasm, its WebAssembly build everywhere else), with the
+ * same DCT scaling sharp's shrink-on-load asks for, and sharp only turns and resizes the pixels
+ * when they need it. Both decode faster than sharp at every size: the WebAssembly build with its
+ * SIMD kernels took 2.1 ms for 800x600, 29 ms for 12 MP at 1/2 and 71 ms for 24 MP at 1/4, where
+ * sharp took ~10, 76 and 108 ms (bench/README.md, "Eleventh round").
  */
 import sharp from 'sharp';
 import { FailureCode, FileError, describeError } from '../core/errors';
@@ -17,18 +20,6 @@ import { fastLanczos, sameSize, type Pixels } from './sizes';
  */
 export function fastDecodable(header: SourceHeader): boolean {
   return !header.progressive && (header.components === 1 || header.components === 3) && (header.icc === 'none' || header.icc === 'srgb');
-}
-
-// The WebAssembly build (src/wasm) decodes at about half the native library's speed, and sharp's
-// calls cost ~2.5 ms each before any work: it pays only for small decodes, where that fixed cost
-// dominates (bench/README.md, "Ninth round"). It encodes every thumbnail: with its SIMD kernels,
-// in half sharp's time (800x600: 4.1 against 9.0 ms).
-const WASM_DECODE_MAX_PIXELS = 2 ** 19;
-
-/** True when the decode at 1/shrink is for `kind`'s decoder rather than sharp's. */
-export function fastDecodeFor(kind: 'turbojpeg' | 'wasm' | undefined, header: SourceHeader, shrink: number): boolean {
-  if (!fastDecodable(header)) return false;
-  return kind !== 'wasm' || Math.ceil(header.width / shrink) * Math.ceil(header.height / shrink) <= WASM_DECODE_MAX_PIXELS;
 }
 
 // Decodes bigger than this go to sharp, which streams them; this path holds the whole decode:

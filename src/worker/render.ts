@@ -13,7 +13,7 @@ import { loadTurboJpeg, type TurboJpeg } from '../native/turbojpeg';
 import { loadWasmCodec } from '../wasm/wasmCodec';
 import { BufferPool, allocateFresh, type Allocate } from './buffers';
 import { Cancelled, checkCancelled } from './cancelled';
-import { fastDecodeFor, turboDecode, uprightAndFit } from './fastDecode';
+import { fastDecodable, turboDecode, uprightAndFit } from './fastDecode';
 import { OutputFolders } from './output';
 import { decodeWithSharp, headerFromDecoder, sharpJpegShrink, trimmedInput } from './sharpDecode';
 import { targetsFor, type Pixels, type Target } from './sizes';
@@ -119,7 +119,7 @@ async function decode(
   const reserveMB = context.budget ? bigDecodeMB(header) : 0;
   if (reserveMB > 0) context.budget!.enter(reserveMB, () => checkCancelled(task));
   try {
-    const fast = context.turbo && fastDecodeFor(context.turboKind, header, shrink) ? turboDecode(context.turbo, source, header, shrink, allocate) : undefined;
+    const fast = context.turbo && fastDecodable(header) ? turboDecode(context.turbo, source, header, shrink, allocate) : undefined;
     if (fast) return { pixels: await uprightAndFit(source, context.turbo!, fast, header.orientation, largest, allocate), fast: true };
     const input = header.progressive && context.trimScans ? trimmedInput(source, shrink) : source;
     return { pixels: await decodeWithSharp(source, input, task.maxPixels, header, largest), fast: false };

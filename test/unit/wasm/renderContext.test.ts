@@ -47,12 +47,15 @@ suite('wasm: the renderer picks turbojpeg.node, else turbojpeg.wasm, else sharp'
     boxes.forEach((b, i) => assert.ok(readFileSync(thumbnailPath(src, 'thumbnails', b)).equals(ours[i]), `${b.width}: the same bytes`));
   });
 
-  test('a source over 0.5 MP once shrunk goes to sharp, whose SIMD decode is faster than WebAssembly there', async () => {
-    // 1600x1000 for a 512 box: shrink 2, 800x500 = 0.4 MP, WebAssembly; 1100x1000 at 1/1 (1.1 MP): sharp.
+  test('WebAssembly decodes plain JPEGs of every size, shrunk or not; sharp only what would take over 12 MB whole', async () => {
+    // 1600x1000 for a 512 box: shrink 2; 1100x1000 at 1/1 (1.1 MP). A 2100x2100 source for a 2048
+    // box decodes at 1/1, 13 MB: sharp streams that one.
     const context = renderContextFor({ turbojpeg: path.join(dir, 'none.node'), wasm });
-    const small = await renderImage(task(await jpeg(path.join(dir, 'shrunk.jpg'), 1600, 1000)), context);
-    assert.deepEqual(small.ok && small.decoder, 'wasm');
-    const big = await renderImage(task(await jpeg(path.join(dir, 'big.jpg'), 1100, 1000)), context);
+    const shrunk = await renderImage(task(await jpeg(path.join(dir, 'shrunk.jpg'), 1600, 1000)), context);
+    assert.deepEqual(shrunk.ok && shrunk.decoder, 'wasm');
+    const whole = await renderImage(task(await jpeg(path.join(dir, 'whole.jpg'), 1100, 1000)), context);
+    assert.deepEqual(whole.ok && whole.decoder, 'wasm');
+    const big = await renderImage(task(await jpeg(path.join(dir, 'big.jpg'), 2100, 2100), [{ width: 2048, height: 2048 }]), context);
     assert.deepEqual(big.ok && big.decoder, 'sharp');
   });
 
