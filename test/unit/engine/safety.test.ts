@@ -15,7 +15,7 @@ import { InvalidScanError, trimProgressiveScans } from '../../../src/worker/prog
 import { OutputFolders, writeAll } from '../../../src/worker/output';
 import { manyScans, oneScanPerComponent } from './hostileJpegs';
 import { removeStaleTemps } from '../../../src/core/tempFiles';
-import { bomb, dims, jpeg, listTree, nativeHelpersFolder, outputRoot, sharp, tempFiles, tempFolder, WORKER_FILE } from './fixtures';
+import { bomb, dims, jpeg, listTree, nativeHelpersFolder, outputRoot, sharp, tempFiles, tempFolder, wasmFile, WORKER_FILE } from './fixtures';
 
 const CLI = path.resolve(__dirname, '../../../src/cli.js');
 const JOB_CHILD = path.join(__dirname, 'jobChild.js');
@@ -23,15 +23,29 @@ const JOB_CHILD = path.join(__dirname, 'jobChild.js');
 const PEAK_RSS = path.resolve(__dirname, '../../fuzz/peakRss.js');
 const SIZES = ['64x64', '32x32'];
 const isRoot = process.getuid?.() === 0;
-const turbojpeg = (): string | undefined => {
-  const native = nativeHelpersFolder();
-  return native && path.join(native, 'turbojpeg.node');
-};
+const NONE = '/nonexistent/turbojpeg';
 
-/** Both encoders: sharp's, and TurboJPEG's (src/native/turbojpeg.c) where it is built. */
-const ENCODERS: Array<{ name: string; turbojpeg: () => string | undefined }> = [
-  { name: 'sharp', turbojpeg: () => undefined },
-  { name: 'TurboJPEG', turbojpeg },
+/**
+ * Every encoder: sharp's; libjpeg-turbo's, native (src/native/turbojpeg.c) and as WebAssembly
+ * (src/wasm), where they are built. `helpers` gives the workers the one to use, or undefined
+ * when it is not built here (the test is skipped).
+ */
+const ENCODERS: Array<{ name: string; helpers: () => { turbojpeg: string; wasm: string } | undefined }> = [
+  { name: 'sharp', helpers: () => ({ turbojpeg: `${NONE}.node`, wasm: `${NONE}.wasm` }) },
+  {
+    name: 'TurboJPEG',
+    helpers: () => {
+      const native = nativeHelpersFolder();
+      return native ? { turbojpeg: path.join(native, 'turbojpeg.node'), wasm: `${NONE}.wasm` } : undefined;
+    },
+  },
+  {
+    name: 'WebAssembly',
+    helpers: () => {
+      const wasm = wasmFile();
+      return wasm ? { turbojpeg: `${NONE}.node`, wasm } : undefined;
+    },
+  },
 ];
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
@@ -207,15 +221,16 @@ suite('safety: a full disk or a short write leaves no cut-off thumbnail', () => 
     // EFBIG: a real short write, as a nearly full disk gives, without needing root.
     test(`an injected short write (file size limit): the image fails, nothing cut off is kept (${encoder.name})`, async function () {
       if (process.platform === 'win32') this.skip();
-      const lib = encoder.turbojpeg();
-      if (encoder.name === 'TurboJPEG' && !lib) this.skip();
+      const helpers = encoder.helpers();
+      if (!helpers) this.skip();
       await jpeg(path.join(dir, 'big.jpg'), 1600, 1200);
       await jpeg(path.join(dir, 'tiny.jpg'), 40, 30);
       const sizes = '1024x1024,32x32';
-      const limited = await run('bash', ['-c', `trap '' XFSZ; ulimit -f 16; exec "$0" "$@"`, process.execPath, JOB_CHILD, dir, sizes, ...(lib ? [lib] : [])]);
+      const limited = await run('bash', ['-c', `trap '' XFSZ; ulimit -f 16; exec "$0" "$@"`, process.execPath, JOB_CHILD, dir, sizes, helpers.turbojpeg, helpers.wasm]);
       assert.equal(limited.signal, null, limited.stderr);
       const s = JSON.parse(limited.stdout) as JobSummary;
       assert.deepEqual(s.failed.map((f) => [path.basename(f.file), f.code]), [['big.jpg', 'OUTPUT_NOT_WRITABLE']]);
+      assert.equal(s.fastDecodes, encoder.name === 'sharp' ? 0 : 1, 'tiny.jpg went through the codec under test');
       assert.match(s.failed[0].message, /thumbnails\/1024x1024\/big\.jpg cannot be written \(EFBIG\)/);
       assert.deepEqual(tempFiles(dir), []);
       assert.ok(!existsSync(path.join(dir, 'thumbnails', '1024x1024', 'big.jpg')), 'the cut-off 1024 px thumbnail is not kept');
@@ -228,8 +243,8 @@ suite('safety: a full disk or a short write leaves no cut-off thumbnail', () => 
     });
 
     test(`a really full disk (tmpfs, as root): NO_SPACE naming the file, no partial file (${encoder.name})`, async function () {
-      const lib = encoder.turbojpeg();
-      if (!isRoot || process.platform !== 'linux' || (encoder.name === 'TurboJPEG' && !lib)) this.skip();
+      const helpers = encoder.helpers();
+      if (!isRoot || process.platform !== 'linux' || !helpers) this.skip();
       const disk = path.join(dir, 'disk');
       mkdirSync(disk);
       if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', disk]).status !== 0) this.skip();
@@ -242,7 +257,7 @@ suite('safety: a full disk or a short write leaves no cut-off thumbnail', () => 
             .jpeg({ quality: 40 })
             .toFile(path.join(photos, `n${i}.jpg`));
         }
-        const r = await run(process.execPath, [JOB_CHILD, photos, '1024x1024,512x512,256x256', ...(lib ? [lib] : [])]);
+        const r = await run(process.execPath, [JOB_CHILD, photos, '1024x1024,512x512,256x256', helpers.turbojpeg, helpers.wasm]);
         assert.equal(r.signal, null, r.stderr);
         const s = JSON.parse(r.stdout) as JobSummary;
         assert.ok(s.failed.length > 0, `the disk filled up: ${JSON.stringify(s)}`);
@@ -297,9 +312,9 @@ for (const encoder of ENCODERS) {
     let dir: string;
     let cleanup: () => void;
     suiteSetup(function () {
-      const lib = encoder.turbojpeg();
-      if (encoder.name === 'TurboJPEG' && !lib) this.skip();
-      pool = createThumbnailPool({ workerFile: WORKER_FILE, size: 2, turbojpeg: lib ?? '/nonexistent/turbojpeg.node' });
+      const helpers = encoder.helpers();
+      if (!helpers) this.skip();
+      pool = createThumbnailPool({ workerFile: WORKER_FILE, size: 2, ...helpers });
     });
     suiteTeardown(() => pool?.close());
     setup(() => ({ dir, cleanup } = tempFolder()));
