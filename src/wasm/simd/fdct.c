@@ -9,21 +9,9 @@
 #include <wasm_simd128.h>
 #include "kernels.h"
 
-/* jfdctint.c's constants, FIX(x) with 13 fractional bits, and its two roundings. */
+/* jfdctint.c's scales: the constants' fraction bits (the constants are in kernels.h), and the bits pass 1 keeps. */
 #define CONST_BITS 13
 #define PASS1_BITS 2
-#define F_0_298 2446
-#define F_0_390 3196
-#define F_0_541 4433
-#define F_0_765 6270
-#define F_0_899 7373
-#define F_1_175 9633
-#define F_1_501 12299
-#define F_1_847 15137
-#define F_1_961 16069
-#define F_2_053 16819
-#define F_2_562 20995
-#define F_3_072 25172
 
 void wasm_convsamp(JSAMPARRAY sample_data, JDIMENSION start_col, DCTELEM *workspace) {
   const v128_t center = wasm_i16x8_splat(CENTERJSAMPLE);

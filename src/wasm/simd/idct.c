@@ -12,29 +12,6 @@
 #include <wasm_simd128.h>
 #include "kernels.h"
 
-/* FIX(x) of the C code: x in 13-bit fixed point. */
-#define F_0_211 1730
-#define F_0_298 2446
-#define F_0_390 3196
-#define F_0_509 4176
-#define F_0_541 4433
-#define F_0_601 4926
-#define F_0_720 5906
-#define F_0_765 6270
-#define F_0_850 6967
-#define F_0_899 7373
-#define F_1_061 8697
-#define F_1_175 9633
-#define F_1_272 10426
-#define F_1_451 11893
-#define F_1_501 12299
-#define F_1_847 15137
-#define F_1_961 16069
-#define F_2_053 16819
-#define F_2_172 17799
-#define F_2_562 20995
-#define F_3_072 25172
-#define F_3_624 29692
 
 /* The factors of a dot product of interleaved pairs (x, y): x * a + y * b in each 32-bit lane. */
 #define PAIR(a, b) wasm_i16x8_const(a, b, a, b, a, b, a, b)

@@ -10,6 +10,30 @@
 #include "jpeglib.h"
 #include "jdct.h"
 
+/* The DCTs' constants (fdct.c, idct.c): FIX(x) of jfdctint.c, jidctint.c and jidctred.c, x in 13-bit fixed point. */
+#define F_0_211 1730
+#define F_0_298 2446
+#define F_0_390 3196
+#define F_0_509 4176
+#define F_0_541 4433
+#define F_0_601 4926
+#define F_0_720 5906
+#define F_0_765 6270
+#define F_0_850 6967
+#define F_0_899 7373
+#define F_1_061 8697
+#define F_1_175 9633
+#define F_1_272 10426
+#define F_1_451 11893
+#define F_1_501 12299
+#define F_1_847 15137
+#define F_1_961 16069
+#define F_2_053 16819
+#define F_2_172 17799
+#define F_2_562 20995
+#define F_3_072 25172
+#define F_3_624 29692
+
 /* colour.c: packed RGB (3 bytes a pixel) to and from YCbCr, as jccolor.c and jdcolor.c. */
 void wasm_rgb_ycc_convert(JDIMENSION width, JSAMPARRAY input_buf, JSAMPIMAGE output_buf, JDIMENSION output_row, int num_rows);
 void wasm_ycc_rgb_convert(JDIMENSION width, JSAMPIMAGE input_buf, JDIMENSION input_row, JSAMPARRAY output_buf, int num_rows);
