@@ -95,14 +95,13 @@ async function assertSameThumbnails(dir, reference) {
   return { worst, exact };
 }
 
-// landscape.jpg (decoded at 1/2: 800x600) and small.jpg go through turbojpeg.wasm from decode to
-// encode, and WebAssembly computes the same bits everywhere: their six thumbnails are this
-// machine's exactly, which sharp's path (or a codec that failed to load) would not give.
-const WASM_EXACT = 6;
-// What turbojpeg.wasm decodes of the photos (at most 0.5 MP once shrunk, src/worker/fastDecode.ts):
-// landscape (at 1/2) and small; rotated.jpg (decoded at 1/1 as sharp's shrink rule says: 1.1 MP),
-// the 800x800 grey one (0.64 MP) and progressive.jpg go to sharp.
-const WASM_DECODES = 2;
+// What turbojpeg.wasm decodes of the photos: every plain one (landscape at 1/2, small, rotated.jpg
+// at 1/1 and the 800x800 grey one); progressive.jpg goes to sharp (src/worker/fastDecode.ts).
+const WASM_DECODES = 4;
+// Those four go through turbojpeg.wasm from decode to encode, and WebAssembly computes the same bits
+// everywhere: their twelve thumbnails are this machine's exactly, which sharp's path (or a codec
+// that failed to load) would not give.
+const WASM_EXACT = 12;
 
 suite('platforms: the engine inside other platforms\' packages', function () {
   this.timeout(600_000);
