@@ -2,9 +2,10 @@
  * jsimd_wasm.c: libjpeg-turbo's SIMD dispatch for the WebAssembly build, in place of its x86 and
  * Arm ones. The library asks jsimd_can_*() once per image for each of its hot loops; a yes hands
  * the loop to one of our WebAssembly SIMD128 kernels (simd/kernels.h), a no keeps its C code.
- * Either way the bytes are the C code's: the tests compare every decode and encode with the
- * native library's. The answers hold for the one configuration built here (scripts/wasm.mjs:
- * 8-bit samples, WITH_SIMD's 16-bit DCT elements, packed RGB).
+ * Either way the bytes are the native library's (its C and SIMD code agree on real files, and our
+ * kernels follow its SSE2 code on hostile ones): the tests compare every decode and encode. The
+ * answers hold for the one configuration built here (scripts/wasm.mjs: 8-bit samples, WITH_SIMD's
+ * 16-bit DCT elements, packed RGB).
  */
 #include "simd/kernels.h"
 #include "jsimd.h"
