@@ -3,9 +3,10 @@
  * WebAssembly, the same TurboJpeg as turbojpeg.node for every platform that has no native addon.
  * One instance per thread, made once; a call at a time. Plain Node, no vscode.
  */
-import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { markOffset } from '../core/ownership';
 import type { TurboJpeg } from '../native/turbojpeg';
+import { writeAll } from '../worker/output';
 
 // As turbojpeg.c: a bigger file is left to sharp, which reads as it decodes.
 const FILE_MAX = 64 * 2 ** 20;
@@ -113,8 +114,7 @@ function importsFor(state: CallState, bytes: (ptr: number, size: number) => Uint
       const jpeg = bytes(ptr, size);
       // The mark goes where turbojpeg.c puts it: the first flush holds SOI and APP0 whole.
       const at = state.written === 0 && state.mark ? markOffset(jpeg) : -1;
-      if (at >= 0) writeAll(state.fd, jpeg.subarray(0, at), state.mark!, jpeg.subarray(at));
-      else writeAll(state.fd, jpeg);
+      for (const part of at >= 0 ? [jpeg.subarray(0, at), state.mark!, jpeg.subarray(at)] : [jpeg]) writeAll(state.fd, part);
       state.written += size;
     },
   };
@@ -138,12 +138,6 @@ function openSource(file: string): number {
   } catch (error) {
     closeSync(fd);
     throw error;
-  }
-}
-
-function writeAll(fd: number, ...parts: Uint8Array[]): void {
-  for (const part of parts) {
-    for (let done = 0; done < part.length; ) done += writeSync(fd, part, done, part.length - done);
   }
 }
 

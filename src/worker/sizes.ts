@@ -5,7 +5,7 @@
 import sharp from 'sharp';
 import type { RenderOutput } from '../core/task';
 import type { TurboJpeg } from '../native/turbojpeg';
-import { allocateFresh, type Allocate } from './buffers';
+import type { Allocate } from './buffers';
 import { areaDownscale } from './downscale';
 
 /** Raw interleaved pixels, as sharp names their layout. */
@@ -66,7 +66,7 @@ const NATIVE_RESIZE_MAX_PIXELS = 2 ** 19;
  * The fast path's Lanczos 3: small sources through turbojpeg.node (resample.c) on this thread,
  * with no hand-off to libvips' threads; bigger ones through libvips.
  */
-export function fastLanczos(codec: TurboJpeg, allocate: Allocate = allocateFresh): Resize {
+export function fastLanczos(codec: TurboJpeg, allocate: Allocate): Resize {
   return async (from, width, height) => {
     const { raw } = from;
     if (raw.width * raw.height > NATIVE_RESIZE_MAX_PIXELS) return sharpLanczos(from, width, height);
@@ -89,7 +89,7 @@ export class Ladder {
   constructor(
     private readonly top: Pixels,
     private readonly resize: Resize,
-    private readonly allocate: Allocate = allocateFresh,
+    private readonly allocate: Allocate,
   ) {
     this.levels = [top];
   }

@@ -86,8 +86,8 @@ async function writeGroup(job: ThumbnailJob, pixels: Pixels, group: readonly Tar
   const { width, height, channels } = pixels.raw;
   let bytes: Buffer | undefined;
   let encode: EncodeTo;
-  const codec = job.codec;
-  if (codec) {
+  if (job.codec) {
+    const codec = job.codec;
     encode = (fd) => {
       const size = codec.encodeToFile(fd, pixels.data, width, height, channels, job.quality, MARK_SEGMENT);
       // Read back for the other targets of the same size: cheaper than encoding again.
